@@ -1,0 +1,255 @@
+//! Paths and operators over call arguments (`policy-format.md` §4).
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use regex_lite::Regex;
+use serde_json::{Map, Number, Value};
+
+use crate::policy::{Condition, Op};
+
+/// Largest compiled regex program accepted, in bytes (regex-lite's own size limit).
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Compiles a `regex` pattern (linear-time matching, RE2-style syntax).
+pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
+    regex_lite::RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| format!("`regex` pattern does not compile: {}", first_line(&e.to_string())))
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(": ")
+}
+
+/// A condition ready to evaluate: path split, operand pre-processed.
+#[derive(Debug, Clone)]
+pub struct CompiledCondition {
+    /// The path as written (`args.amount`).
+    pub path: Arc<str>,
+    /// Segments after `args`.
+    pub segments: Box<[Box<str>]>,
+    /// The operator.
+    pub op: Op,
+    /// The operand as written.
+    pub value: Value,
+    operand: Operand,
+    /// `<path>-<op>`: this condition's part of a rule id.
+    pub id: String,
+}
+
+#[derive(Debug, Clone)]
+enum Operand {
+    Any,
+    Number(Number),
+    Bool(bool),
+    Regex(Regex),
+}
+
+impl CompiledCondition {
+    /// Compiles a validated condition. Fails only for paths or regexes that validation rejects.
+    pub fn compile(c: &Condition) -> Result<Self, String> {
+        let segments = crate::validate::parse_path(&c.path)?.into_iter().map(String::into_boxed_str).collect();
+        let operand = match (c.op, &c.value) {
+            (Op::Lt | Op::Lte | Op::Gt | Op::Gte, Value::Number(n)) => Operand::Number(n.clone()),
+            (Op::Lt | Op::Lte | Op::Gt | Op::Gte, _) => return Err(format!("`{}` needs a number value", c.op)),
+            (Op::Exists, Value::Bool(b)) => Operand::Bool(*b),
+            (Op::Exists, _) => return Err("`exists` needs `true` or `false`".into()),
+            (Op::Regex, Value::String(p)) => Operand::Regex(compile_regex(p)?),
+            (Op::Regex, _) => return Err("`regex` needs a string pattern".into()),
+            (Op::In | Op::NotIn, Value::Array(_)) => Operand::Any,
+            (Op::In | Op::NotIn, _) => return Err(format!("`{}` needs an array value", c.op)),
+            (Op::Eq | Op::Neq | Op::Contains, _) => Operand::Any,
+        };
+        Ok(CompiledCondition {
+            path: Arc::from(c.path.as_str()),
+            segments,
+            op: c.op,
+            value: c.value.clone(),
+            operand,
+            id: format!("{}-{}", c.path, c.op),
+        })
+    }
+
+    /// Resolves the path in `args`; `None` when absent (missing, not an object on the way, or null).
+    pub fn resolve<'a>(&self, args: &'a Map<String, Value>) -> Option<&'a Value> {
+        let (first, rest) = self.segments.split_first()?;
+        let mut cur = args.get(&**first)?;
+        for seg in rest {
+            cur = cur.as_object()?.get(&**seg)?;
+        }
+        (!cur.is_null()).then_some(cur)
+    }
+
+    /// Evaluates the condition against the arguments.
+    pub fn holds(&self, args: &Map<String, Value>) -> bool {
+        self.holds_for(self.resolve(args))
+    }
+
+    /// Evaluates the condition against an already resolved actual value.
+    pub fn holds_for(&self, actual: Option<&Value>) -> bool {
+        let Some(actual) = actual else {
+            return matches!(self.operand, Operand::Bool(false));
+        };
+        match (&self.operand, self.op) {
+            (Operand::Bool(want), _) => *want,
+            (Operand::Number(n), op) => match actual {
+                Value::Number(a) => match compare_numbers(a, n) {
+                    Some(ord) => match op {
+                        Op::Lt => ord == Ordering::Less,
+                        Op::Lte => ord != Ordering::Greater,
+                        Op::Gt => ord == Ordering::Greater,
+                        Op::Gte => ord != Ordering::Less,
+                        _ => false,
+                    },
+                    None => false,
+                },
+                _ => false,
+            },
+            (Operand::Regex(re), _) => actual.as_str().is_some_and(|s| re.is_match(s)),
+            (Operand::Any, Op::Eq) => json_eq(actual, &self.value),
+            (Operand::Any, Op::Neq) => !json_eq(actual, &self.value),
+            (Operand::Any, Op::In) => self.value.as_array().is_some_and(|xs| xs.iter().any(|x| json_eq(actual, x))),
+            (Operand::Any, Op::NotIn) => self.value.as_array().is_some_and(|xs| !xs.iter().any(|x| json_eq(actual, x))),
+            (Operand::Any, Op::Contains) => match (actual, &self.value) {
+                (Value::String(a), Value::String(v)) => a.contains(v.as_str()),
+                (Value::Array(items), v) => items.iter().any(|x| json_eq(x, v)),
+                _ => false,
+            },
+            // Operands are built per operator in `compile`; any other pairing cannot be decided.
+            (Operand::Any, _) => false,
+        }
+    }
+}
+
+/// Compares two JSON numbers: integers exactly, otherwise as f64.
+pub fn compare_numbers(a: &Number, b: &Number) -> Option<Ordering> {
+    match (as_i128(a), as_i128(b)) {
+        (Some(x), Some(y)) => Some(x.cmp(&y)),
+        _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
+    }
+}
+
+fn as_i128(n: &Number) -> Option<i128> {
+    n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from))
+}
+
+/// Deep JSON equality where numbers compare numerically (`100 == 100.0`) and nothing is coerced.
+pub fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => compare_numbers(x, y) == Some(Ordering::Equal),
+        (Value::Array(xs), Value::Array(ys)) => xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| json_eq(x, y)),
+        (Value::Object(xs), Value::Object(ys)) => {
+            xs.len() == ys.len() && xs.iter().all(|(k, x)| ys.get(k).is_some_and(|y| json_eq(x, y)))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cond(path: &str, op: Op, value: Value) -> CompiledCondition {
+        CompiledCondition::compile(&Condition { path: path.into(), op, value }).unwrap()
+    }
+
+    fn holds(c: &CompiledCondition, args: Value) -> bool {
+        c.holds(args.as_object().unwrap())
+    }
+
+    #[test]
+    fn numbers_compare_numerically_without_coercion() {
+        let c = cond("args.n", Op::Eq, json!(100));
+        assert!(holds(&c, json!({"n": 100.0})));
+        assert!(holds(&c, json!({"n": 100})));
+        assert!(!holds(&c, json!({"n": "100"})));
+        let c = cond("args.n", Op::Gt, json!(10));
+        assert!(holds(&c, json!({"n": 10.5})));
+        assert!(!holds(&c, json!({"n": "20"})));
+        assert!(holds(&c, json!({"n": u64::MAX})));
+        let c = cond("args.n", Op::Lt, json!(i64::MIN));
+        assert!(!holds(&c, json!({"n": i64::MIN})));
+        let c = cond("args.n", Op::Eq, json!(0));
+        assert!(holds(&c, json!({"n": -0.0})));
+    }
+
+    #[test]
+    fn large_integers_compare_exactly() {
+        let c = cond("args.n", Op::Gt, json!(9007199254740992_u64));
+        assert!(holds(&c, json!({"n": 9007199254740993_u64})));
+        assert!(!holds(&c, json!({"n": 9007199254740992_u64})));
+    }
+
+    #[test]
+    fn nested_paths_resolve_objects_only() {
+        let c = cond("args.a.b", Op::Eq, json!(1));
+        assert!(holds(&c, json!({"a": {"b": 1}})));
+        assert!(!holds(&c, json!({"a": [{"b": 1}]})));
+        assert!(!holds(&c, json!({"a": "b"})));
+        let c = cond("args.a.b", Op::Exists, json!(false));
+        assert!(holds(&c, json!({"a": {"b": null}})));
+        assert!(holds(&c, json!({})));
+        assert!(!holds(&c, json!({"a": {"b": 0}})));
+    }
+
+    #[test]
+    fn absent_paths_make_every_op_but_exists_false() {
+        for op in Op::ALL {
+            let value = match op {
+                Op::In | Op::NotIn => json!([1]),
+                Op::Lt | Op::Lte | Op::Gt | Op::Gte => json!(1),
+                Op::Regex => json!(".*"),
+                Op::Exists => json!(true),
+                _ => json!("x"),
+            };
+            let c = cond("args.missing", op, value);
+            assert!(!holds(&c, json!({})), "{op}");
+            assert!(!holds(&c, json!({"missing": null})), "{op}");
+        }
+    }
+
+    #[test]
+    fn regex_is_unanchored_and_linear() {
+        let c = cond("args.q", Op::Regex, json!("DROP\\s+TABLE"));
+        assert!(holds(&c, json!({"q": "x; DROP  TABLE users"})));
+        assert!(!holds(&c, json!({"q": 5})));
+        let c = cond("args.q", Op::Regex, json!("(a+)+$"));
+        let evil = "a".repeat(100_000) + "!";
+        assert!(!holds(&c, json!({ "q": evil })));
+        assert!(compile_regex("(").is_err());
+        assert!(compile_regex("a{1000}{1000}{1000}").is_err());
+    }
+
+    #[test]
+    fn contains_is_substring_or_element() {
+        let c = cond("args.l", Op::Contains, json!("prod"));
+        assert!(holds(&c, json!({"l": "production"})));
+        assert!(holds(&c, json!({"l": ["a", "prod"]})));
+        assert!(!holds(&c, json!({"l": ["production"]})));
+        assert!(!holds(&c, json!({"l": 5})));
+        let c = cond("args.l", Op::Contains, json!(2));
+        assert!(holds(&c, json!({"l": [1, 2.0]})));
+    }
+
+    #[test]
+    fn in_and_not_in_use_deep_equality() {
+        let c = cond("args.c", Op::In, json!(["usd", {"a": [1]}]));
+        assert!(holds(&c, json!({"c": "usd"})));
+        assert!(holds(&c, json!({"c": {"a": [1.0]}})));
+        assert!(!holds(&c, json!({"c": "USD"})));
+        let c = cond("args.c", Op::NotIn, json!(["usd", "eur"]));
+        assert!(holds(&c, json!({"c": "gbp"})));
+        assert!(!holds(&c, json!({"c": "eur"})));
+    }
+
+    #[test]
+    fn neq_is_not_eq_when_present() {
+        let c = cond("args.env", Op::Neq, json!("staging"));
+        assert!(holds(&c, json!({"env": "prod"})));
+        assert!(!holds(&c, json!({"env": "staging"})));
+        assert!(holds(&c, json!({"env": 1})));
+    }
+}

@@ -1,0 +1,115 @@
+//! The answer for one call: outcome, deciding rule, reason, explanation and counters.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::policy::{Op, Window};
+
+/// What happens to a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Forward the call.
+    Allow,
+    /// Refused by a rule, by the default, or because no policy is attached.
+    Deny,
+    /// The tool is hidden: absent from `tools/list` and refused.
+    Hidden,
+    /// A quota is exhausted for the current window.
+    RateLimited,
+}
+
+impl Outcome {
+    /// Every outcome.
+    pub const ALL: [Outcome; 4] = [Outcome::Allow, Outcome::Deny, Outcome::Hidden, Outcome::RateLimited];
+
+    /// The outcome as the Decision JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Deny => "deny",
+            Outcome::Hidden => "hidden",
+            Outcome::RateLimited => "rate_limited",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One evaluated condition of the deciding entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explain {
+    /// The condition's path, e.g. `args.amount`.
+    pub path: Arc<str>,
+    /// The operator.
+    pub op: Op,
+    /// The condition's value.
+    pub expected: Value,
+    /// The argument's value, `null` when absent.
+    pub actual: Value,
+    /// Whether the condition held.
+    pub holds: bool,
+}
+
+/// A counter's state after a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterState {
+    /// Counter name.
+    pub counter: Arc<str>,
+    /// Caller identity.
+    pub grant: Arc<str>,
+    /// The counter's window.
+    pub window: Window,
+    /// Start of the window the call fell in (Unix ms, UTC).
+    pub window_start_ms: u64,
+    /// Calls charged in that window, after this call.
+    pub used: u64,
+    /// The limit entry's maximum.
+    pub max: u64,
+}
+
+/// The decision for one `tools/call` (shape of `interfaces.md` § Decision).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// allow | deny | hidden | rate_limited.
+    pub outcome: Outcome,
+    /// Rule id (`""` for allow, `(no policy)`, `(hidden)`, `(default deny)`, or a pointer-like id).
+    pub rule: Arc<str>,
+    /// Pointer to the deciding policy entry, `null` when no entry decided.
+    pub pointer: Option<Arc<str>>,
+    /// The entry's `on_deny`, or the default message (`""` for allow).
+    pub message: Arc<str>,
+    /// Milliseconds until the refusing window ends (rate_limited only).
+    pub retry_after_ms: Option<u64>,
+    /// The conditions evaluated for the deciding entry.
+    pub explain: Vec<Explain>,
+    /// The state after this call of every counter that applied to it.
+    pub counters: Vec<CounterState>,
+}
+
+impl Decision {
+    /// True when the call may be forwarded.
+    pub fn is_allowed(&self) -> bool {
+        self.outcome == Outcome::Allow
+    }
+
+    /// The text a gateway returns to the agent for a refused call: `[POLICY DENIED] <message>`.
+    pub fn denial_text(&self) -> String {
+        format!("[POLICY DENIED] {}", self.message)
+    }
+
+    /// The JSON-RPC `result` a gateway answers a refused call with
+    /// (`{"content":[{"type":"text","text":"[POLICY DENIED] …"}],"isError":true}`).
+    pub fn denial_result(&self) -> Value {
+        serde_json::json!({
+            "content": [ { "type": "text", "text": self.denial_text() } ],
+            "isError": true
+        })
+    }
+}

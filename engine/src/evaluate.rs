@@ -1,0 +1,468 @@
+//! One `tools/call` → [`Decision`]: the eight steps of `policy-format.md` §3, in order.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::condition::CompiledCondition;
+use crate::decision::{CounterState, Decision, Explain, Outcome};
+use crate::limit::{self, CounterSnapshot, Counters, WindowCheck};
+use crate::policy::{DefaultAction, Limit, PolicyDoc, RequireEntry, Rule, Window, escape_pointer_segment, pointer};
+use crate::validate::{ValidationError, parse_policy_doc};
+
+/// Rule id of a call refused because no policy is attached.
+pub const RULE_NO_POLICY: &str = "(no policy)";
+/// Rule id of a call to a hidden tool.
+pub const RULE_HIDDEN: &str = "(hidden)";
+/// Rule id of a call to an unlisted tool under `default: "deny"`.
+pub const RULE_DEFAULT_DENY: &str = "(default deny)";
+/// Rule id of a call whose arguments are not a JSON object (fail closed, §9.1).
+pub const RULE_INVALID_ARGUMENTS: &str = "(invalid arguments)";
+/// Message of a call refused because no policy is attached.
+pub const MESSAGE_NO_POLICY: &str = "No policy is attached to this grant.";
+
+/// The grant used when a call names none.
+pub const DEFAULT_GRANT: &str = "default";
+
+/// One `tools/call` to evaluate.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// Tool name.
+    pub tool: &'a str,
+    /// `arguments`; `None` is `{}`. A non-object is denied (fail closed).
+    pub args: Option<&'a Value>,
+    /// Caller identity (counters are kept per grant).
+    pub grant: &'a str,
+    /// Unix epoch milliseconds, UTC.
+    pub at_ms: u64,
+}
+
+impl<'a> Call<'a> {
+    /// A call with no arguments by the default grant.
+    pub fn new(tool: &'a str, at_ms: u64) -> Self {
+        Call { tool, args: None, grant: DEFAULT_GRANT, at_ms }
+    }
+
+    /// Sets the arguments.
+    pub fn with_args(mut self, args: &'a Value) -> Self {
+        self.args = Some(args);
+        self
+    }
+
+    /// Sets the grant.
+    pub fn with_grant(mut self, grant: &'a str) -> Self {
+        self.grant = grant;
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CompiledRule {
+    conditions: Vec<CompiledCondition>,
+    rule: Arc<str>,
+    pointer: Arc<str>,
+    message: Arc<str>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledLimit {
+    counter: Arc<str>,
+    window: Window,
+    max: u64,
+    rule: Arc<str>,
+    pointer: Arc<str>,
+    message: Arc<str>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CompiledTool {
+    require: Vec<CompiledRule>,
+    deny_if: Vec<CompiledRule>,
+    limits: Vec<CompiledLimit>,
+}
+
+/// A validated, compiled policy: evaluation never re-parses anything.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    doc: PolicyDoc,
+    hide_all: bool,
+    hidden: HashSet<Box<str>>,
+    tools: HashMap<Box<str>, CompiledTool>,
+    unlisted: CompiledTool,
+    all_tools: Vec<CompiledLimit>,
+    labels: Labels,
+}
+
+#[derive(Debug, Clone)]
+struct Labels {
+    empty: Arc<str>,
+    hidden: Arc<str>,
+    default_deny: Arc<str>,
+    invalid_arguments: Arc<str>,
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Labels {
+            empty: Arc::from(""),
+            hidden: Arc::from(RULE_HIDDEN),
+            default_deny: Arc::from(RULE_DEFAULT_DENY),
+            invalid_arguments: Arc::from(RULE_INVALID_ARGUMENTS),
+        }
+    }
+}
+
+/// Parses and validates policy text. `Ok(None)` is the document `null` (no policy attached).
+pub fn parse_policy(text: &str) -> Result<Option<Policy>, Vec<ValidationError>> {
+    match parse_policy_doc(text)? {
+        None => Ok(None),
+        Some(doc) => Policy::compile(doc).map(Some),
+    }
+}
+
+fn rule_id(conditions: &[crate::policy::Condition], index: usize) -> String {
+    if conditions.is_empty() {
+        index.to_string()
+    } else {
+        conditions.iter().map(|c| format!("{}-{}", c.path, c.op)).collect::<Vec<_>>().join(",")
+    }
+}
+
+impl Policy {
+    /// Checks a document and builds the evaluator. Errors carry pointers but no positions; use
+    /// [`parse_policy`] on text for positions.
+    pub fn compile(doc: PolicyDoc) -> Result<Policy, Vec<ValidationError>> {
+        // Documents built in code (the browser builder) are checked by the same validator as text.
+        let text = doc.to_json_pretty();
+        let checked = match parse_policy_doc(&text) {
+            Ok(Some(d)) => d,
+            Ok(None) => return Err(vec![error("", "the policy must be an object".into())]),
+            Err(errs) => return Err(errs),
+        };
+        let mut errors = Vec::new();
+        let mut tools = HashMap::new();
+        for (name, rules) in checked.tools.iter().flatten() {
+            let base = pointer(["tools", name.as_str()]);
+            let mut t = CompiledTool::default();
+            for (i, entry) in rules.require.iter().flatten().enumerate() {
+                let (rule, id) = match entry {
+                    RequireEntry::Shorthand(path) => (
+                        Rule {
+                            conditions: vec![crate::policy::Condition {
+                                path: path.clone(),
+                                op: crate::policy::Op::Exists,
+                                value: Value::Bool(true),
+                            }],
+                            on_deny: None,
+                        },
+                        format!("{path}-exists"),
+                    ),
+                    RequireEntry::Rule(r) => (r.clone(), rule_id(&r.conditions, i)),
+                };
+                match compile_rule(&rule, &base, "require", i, &id) {
+                    Ok(r) => t.require.push(r),
+                    Err(e) => errors.push(e),
+                }
+            }
+            for (i, r) in rules.deny_if.iter().flatten().enumerate() {
+                match compile_rule(r, &base, "deny_if", i, &rule_id(&r.conditions, i)) {
+                    Ok(r) => t.deny_if.push(r),
+                    Err(e) => errors.push(e),
+                }
+            }
+            t.limits = rules.limits.iter().flatten().enumerate().map(|(i, l)| compile_limit(l, &base, i)).collect();
+            tools.insert(Box::from(name.as_str()), t);
+        }
+        let all_tools = checked
+            .all_tools
+            .iter()
+            .flat_map(|a| a.limits.iter().flatten())
+            .enumerate()
+            .map(|(i, l)| compile_limit(l, "/all_tools", i))
+            .collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let hide = checked.hide.clone().unwrap_or_default();
+        Ok(Policy {
+            hide_all: hide.iter().any(|h| h == "*"),
+            hidden: hide.into_iter().map(String::into_boxed_str).collect(),
+            tools,
+            unlisted: CompiledTool::default(),
+            all_tools,
+            labels: Labels::default(),
+            doc: checked,
+        })
+    }
+
+    /// The document this policy was compiled from.
+    pub fn doc(&self) -> &PolicyDoc {
+        &self.doc
+    }
+
+    /// Whether `tools/list` shows this tool (not hidden by name or by `"*"`).
+    pub fn is_visible(&self, tool: &str) -> bool {
+        !(self.hide_all || self.hidden.contains(tool))
+    }
+
+    /// Decides a call against `counters` without changing them. Returns the decision (counters
+    /// as they will be after charging, when allowed) and whether quota must be charged.
+    fn decide(&self, counters: &Counters, call: &Call<'_>) -> Decision {
+        // Step 2: hidden.
+        if !self.is_visible(call.tool) {
+            return refusal(
+                Outcome::Hidden,
+                self.labels.hidden.clone(),
+                None,
+                format!("Tool \"{}\" is hidden by policy", call.tool).into(),
+            );
+        }
+        // Step 3: unlisted tool.
+        let tool = match self.tools.get(call.tool) {
+            Some(t) => t,
+            None if self.doc.default == DefaultAction::Deny => {
+                return refusal(
+                    Outcome::Deny,
+                    self.labels.default_deny.clone(),
+                    None,
+                    format!("Tool \"{}\" is not permitted by policy", call.tool).into(),
+                );
+            }
+            None => &self.unlisted,
+        };
+        // Fail closed on arguments that are not an object (§9.1).
+        let empty = Map::new();
+        let args = match call.args {
+            None | Some(Value::Null) => &empty,
+            Some(Value::Object(m)) => m,
+            Some(other) => {
+                return refusal(
+                    Outcome::Deny,
+                    self.labels.invalid_arguments.clone(),
+                    None,
+                    format!(
+                        "Arguments of tool \"{}\" must be a JSON object, not {}",
+                        call.tool,
+                        crate::json_type_name(other)
+                    )
+                    .into(),
+                );
+            }
+        };
+        // Step 4: require — the first entry whose conditions do not all hold.
+        for r in &tool.require {
+            if !r.conditions.iter().all(|c| c.holds(args)) {
+                return rule_refusal(r, args);
+            }
+        }
+        // Step 5: deny_if — the first entry whose conditions all hold.
+        for r in &tool.deny_if {
+            if r.conditions.iter().all(|c| c.holds(args)) {
+                return rule_refusal(r, args);
+            }
+        }
+        // Step 6: limits, tool's then all_tools', all-or-nothing.
+        let limits = tool.limits.iter().chain(&self.all_tools);
+        let n = tool.limits.len() + self.all_tools.len();
+        if n == 0 {
+            return allow(self.labels.empty.clone(), Vec::new());
+        }
+        let grant: Arc<str> = counters.grant_key(call.grant).unwrap_or_else(|| Arc::from(call.grant));
+        let mut states: Vec<CounterState> = Vec::with_capacity(n);
+        let mut refused: Option<(&CompiledLimit, u64)> = None;
+        for l in limits {
+            let slot = counters.get(call.grant, &l.counter);
+            let check = limit::check(slot, l.window, l.max, call.at_ms);
+            let (window_start, used) = match check {
+                WindowCheck::Fits { window_start, used } => (window_start, used),
+                WindowCheck::Full { window_start, used, retry_after_ms } => {
+                    if refused.is_none() {
+                        refused = Some((l, retry_after_ms));
+                    }
+                    (window_start, used)
+                }
+            };
+            if !states.iter().any(|s| s.counter == l.counter) {
+                states.push(CounterState {
+                    counter: l.counter.clone(),
+                    grant: grant.clone(),
+                    window: l.window,
+                    window_start_ms: window_start,
+                    used,
+                    max: l.max,
+                });
+            }
+        }
+        if let Some((l, retry)) = refused {
+            let mut d = refusal(Outcome::RateLimited, l.rule.clone(), Some(l.pointer.clone()), l.message.clone());
+            d.retry_after_ms = Some(retry);
+            d.counters = states;
+            return d;
+        }
+        // Step 7: allow; each distinct key is charged once (counters shown after the charge).
+        for s in &mut states {
+            s.used = s.used.saturating_add(1);
+        }
+        allow(self.labels.empty.clone(), states)
+    }
+}
+
+fn error(pointer: &str, message: String) -> ValidationError {
+    ValidationError { pointer: pointer.into(), message, line: None, column: None, help: None }
+}
+
+fn compile_rule(rule: &Rule, base: &str, kind: &str, index: usize, id: &str) -> Result<CompiledRule, ValidationError> {
+    let mut conditions = Vec::with_capacity(rule.conditions.len());
+    for (j, c) in rule.conditions.iter().enumerate() {
+        conditions.push(
+            CompiledCondition::compile(c).map_err(|m| error(&format!("{base}/{kind}/{index}/conditions/{j}"), m))?,
+        );
+    }
+    let rule_ptr = format!("{base}/{kind}/{}", escape_pointer_segment(id));
+    let message = match &rule.on_deny {
+        Some(m) => m.clone(),
+        None => format!("Denied by rule \"{rule_ptr}\""),
+    };
+    Ok(CompiledRule {
+        conditions,
+        rule: Arc::from(rule_ptr),
+        pointer: Arc::from(format!("{base}/{kind}/{index}")),
+        message: Arc::from(message),
+    })
+}
+
+fn compile_limit(l: &Limit, base: &str, index: usize) -> CompiledLimit {
+    CompiledLimit {
+        counter: Arc::from(l.counter.as_str()),
+        window: l.window,
+        max: l.max,
+        rule: Arc::from(format!("{base}/limits/{}", escape_pointer_segment(&l.counter))),
+        pointer: Arc::from(format!("{base}/limits/{index}")),
+        message: Arc::from(match &l.on_deny {
+            Some(m) => m.clone(),
+            None => format!("Rate limit of {} per {} reached. Try again later.", l.max, l.window.as_str()),
+        }),
+    }
+}
+
+fn refusal(outcome: Outcome, rule: Arc<str>, pointer: Option<Arc<str>>, message: Arc<str>) -> Decision {
+    Decision { outcome, rule, pointer, message, retry_after_ms: None, explain: Vec::new(), counters: Vec::new() }
+}
+
+fn allow(empty: Arc<str>, counters: Vec<CounterState>) -> Decision {
+    Decision {
+        outcome: Outcome::Allow,
+        rule: empty.clone(),
+        pointer: None,
+        message: empty,
+        retry_after_ms: None,
+        explain: Vec::new(),
+        counters,
+    }
+}
+
+fn rule_refusal(r: &CompiledRule, args: &Map<String, Value>) -> Decision {
+    let explain = r
+        .conditions
+        .iter()
+        .map(|c| {
+            let actual = c.resolve(args);
+            Explain {
+                path: c.path.clone(),
+                op: c.op,
+                expected: c.value.clone(),
+                actual: actual.cloned().unwrap_or(Value::Null),
+                holds: c.holds_for(actual),
+            }
+        })
+        .collect();
+    let mut d = refusal(Outcome::Deny, r.rule.clone(), Some(r.pointer.clone()), r.message.clone());
+    d.explain = explain;
+    d
+}
+
+/// A policy (or none) with its counters: what a gateway keeps per upstream server.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    policy: Option<Arc<Policy>>,
+    counters: Counters,
+    no_policy_rule: Arc<str>,
+    no_policy_message: Arc<str>,
+}
+
+impl Engine {
+    /// An engine with empty counters. `None` = no policy attached: every call is denied.
+    pub fn new(policy: Option<Policy>) -> Self {
+        Engine {
+            policy: policy.map(Arc::new),
+            counters: Counters::default(),
+            no_policy_rule: Arc::from(RULE_NO_POLICY),
+            no_policy_message: Arc::from(MESSAGE_NO_POLICY),
+        }
+    }
+
+    /// Parses policy text and builds an engine.
+    pub fn from_text(text: &str) -> Result<Self, Vec<ValidationError>> {
+        parse_policy(text).map(Engine::new)
+    }
+
+    /// The policy, if one is attached.
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_deref()
+    }
+
+    /// Replaces the policy, keeping counters (they are keyed by name, not by policy version).
+    pub fn set_policy(&mut self, policy: Option<Policy>) {
+        self.policy = policy.map(Arc::new);
+    }
+
+    /// Evaluates a call and, when allowed, charges its quota.
+    pub fn evaluate(&mut self, call: &Call<'_>) -> Decision {
+        let d = self.check(call);
+        if d.outcome == Outcome::Allow {
+            for s in &d.counters {
+                self.counters.charge(&s.grant, &s.counter, s.window, s.window_start_ms);
+            }
+        }
+        d
+    }
+
+    /// Decides a call without charging anything (a dry run: counters show what they would be
+    /// after an `evaluate`).
+    pub fn check(&self, call: &Call<'_>) -> Decision {
+        match &self.policy {
+            None => refusal(Outcome::Deny, self.no_policy_rule.clone(), None, self.no_policy_message.clone()),
+            Some(p) => p.decide(&self.counters, call),
+        }
+    }
+
+    /// The upstream failed (a JSON-RPC error) after an allowed call: give its quota back in the
+    /// window it was charged in. Returns how many counters were released.
+    pub fn release(&mut self, decision: &Decision) -> usize {
+        if decision.outcome != Outcome::Allow {
+            return 0;
+        }
+        decision.counters.iter().filter(|s| self.counters.release(&s.grant, &s.counter, s.window_start_ms)).count()
+    }
+
+    /// Counter state in deterministic order.
+    pub fn export_state(&self) -> CounterSnapshot {
+        self.counters.snapshot()
+    }
+
+    /// Replaces the counters with a snapshot (all or nothing).
+    pub fn import_state(&mut self, snapshot: &CounterSnapshot) -> Result<(), String> {
+        self.counters.restore(snapshot)
+    }
+
+    /// Forgets every counter.
+    pub fn reset_counters(&mut self) {
+        self.counters.clear();
+    }
+
+    /// `tools/list` visibility of a tool under this engine's policy (`false` with no policy).
+    pub fn is_visible(&self, tool: &str) -> bool {
+        self.policy.as_ref().is_some_and(|p| p.is_visible(tool))
+    }
+}

@@ -1,0 +1,684 @@
+//! Text → checked [`PolicyDoc`], collecting **every** problem with a JSON pointer, a line and a
+//! column (`policy-format.md` §2).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::fuzzy::did_you_mean;
+use crate::json::{self, Kind, LineIndex, Member, Node};
+use crate::policy::{
+    AllTools, Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
+    escape_pointer_segment,
+};
+
+/// At most this many errors are reported for one document (a 5 MB policy of typos stays readable).
+pub const MAX_ERRORS: usize = 1000;
+
+/// One validation problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationError {
+    /// RFC 6901 pointer to the offending node (`""` for the root).
+    pub pointer: String,
+    /// What is wrong: lowercase start, user input in backticks.
+    pub message: String,
+    /// 1-based line, when the policy came from text.
+    pub line: Option<u32>,
+    /// 1-based column, when the policy came from text.
+    pub column: Option<u32>,
+    /// A hint, e.g. "did you mean `deny_if`?".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl std::fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, "{l}:{c}: ")?;
+        }
+        let ptr = if self.pointer.is_empty() { "(root)" } else { &self.pointer };
+        write!(f, "{ptr}: {}", self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses policy text. `Ok(None)` is the document `null` (no policy attached).
+pub fn parse_policy_doc(text: &str) -> Result<Option<PolicyDoc>, Vec<ValidationError>> {
+    let root = match json::parse(text) {
+        Ok(root) => root,
+        Err(e) => {
+            return Err(vec![ValidationError {
+                pointer: String::new(),
+                message: format!("invalid JSON: {}", e.message),
+                line: Some(e.pos.line),
+                column: Some(e.pos.column),
+                help: None,
+            }]);
+        }
+    };
+    let idx = LineIndex::new(text);
+    validate_node(&root, Some(&idx))
+}
+
+/// Validates a parsed tree; `idx` supplies line/column when the tree came from text.
+pub fn validate_node(root: &Node, idx: Option<&LineIndex<'_>>) -> Result<Option<PolicyDoc>, Vec<ValidationError>> {
+    if matches!(root.kind, Kind::Null) {
+        return Ok(None);
+    }
+    let mut v = Validator { idx, errors: Vec::new(), counters: HashMap::new() };
+    let doc = v.document(root);
+    match doc {
+        Some(doc) if v.errors.is_empty() => Ok(Some(doc)),
+        _ => {
+            if v.errors.is_empty() {
+                v.error("", root.start, "the policy could not be read".into(), None);
+            }
+            Err(v.errors)
+        }
+    }
+}
+
+/// Checks a path `args.<seg>(.<seg>)*`, returning the segments after `args`.
+pub fn parse_path(path: &str) -> Result<Vec<String>, String> {
+    let Some(rest) = path.strip_prefix("args.") else {
+        return Err(if path == "args" {
+            "path `args` names no argument: write `args.<name>`".to_string()
+        } else {
+            format!("path `{path}` must start with `args.`")
+        });
+    };
+    let segs: Vec<String> = rest.split('.').map(str::to_string).collect();
+    if segs.iter().any(String::is_empty) {
+        return Err(format!("path `{path}` has an empty segment"));
+    }
+    Ok(segs)
+}
+
+const ROOT_KEYS: &[&str] = &["$schema", "version", "default", "hide", "all_tools", "tools"];
+const ALL_TOOLS_KEYS: &[&str] = &["limits"];
+const TOOL_KEYS: &[&str] = &["require", "deny_if", "limits"];
+const RULE_KEYS: &[&str] = &["conditions", "on_deny"];
+const CONDITION_KEYS: &[&str] = &["path", "op", "value"];
+const LIMIT_KEYS: &[&str] = &["counter", "window", "max", "scope", "on_deny"];
+const OP_NAMES: &[&str] = &["eq", "neq", "in", "not_in", "lt", "lte", "gt", "gte", "regex", "contains", "exists"];
+
+struct Validator<'i, 't> {
+    idx: Option<&'i LineIndex<'t>>,
+    errors: Vec<ValidationError>,
+    /// counter name → (window, pointer of its first declaration)
+    counters: HashMap<String, (Window, String)>,
+}
+
+fn child(ptr: &str, key: &str) -> String {
+    let mut s = String::with_capacity(ptr.len() + key.len() + 1);
+    s.push_str(ptr);
+    s.push('/');
+    s.push_str(&escape_pointer_segment(key));
+    s
+}
+
+fn describe(node: &Node) -> String {
+    match &node.kind {
+        Kind::String(s) => format!("the string `{}`", truncate(s)),
+        Kind::Number(n) => format!("the number `{n}`"),
+        Kind::Bool(b) => format!("`{b}`"),
+        Kind::Null => "`null`".into(),
+        Kind::Array(_) => "an array".into(),
+        Kind::Object(_) => "an object".into(),
+    }
+}
+
+fn truncate(s: &str) -> String {
+    if s.chars().count() > 60 { s.chars().take(57).chain("...".chars()).collect() } else { s.to_string() }
+}
+
+impl Validator<'_, '_> {
+    fn error(&mut self, pointer: &str, offset: usize, message: String, help: Option<String>) {
+        if self.errors.len() >= MAX_ERRORS {
+            return;
+        }
+        let pos = self.idx.map(|i| i.pos(offset));
+        self.errors.push(ValidationError {
+            pointer: pointer.to_string(),
+            message,
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.column),
+            help,
+        });
+        if self.errors.len() == MAX_ERRORS {
+            self.errors.push(ValidationError {
+                pointer: String::new(),
+                message: format!("too many errors: stopped after {MAX_ERRORS}"),
+                line: None,
+                column: None,
+                help: None,
+            });
+        }
+    }
+
+    /// Checks that `node` is an object with only `allowed` keys (no duplicates); returns its members.
+    fn object<'n>(&mut self, node: &'n Node, ptr: &str, what: &str, allowed: &[&str]) -> Option<&'n [Member]> {
+        let Kind::Object(members) = &node.kind else {
+            self.error(ptr, node.start, format!("{what} must be an object, found {}", describe(node)), None);
+            return None;
+        };
+        for (i, m) in members.iter().enumerate() {
+            let mptr = child(ptr, &m.key);
+            if members.iter().take(i).any(|prev| prev.key == m.key) {
+                self.error(&mptr, m.key_pos, format!("duplicate key `{}`", m.key), None);
+                continue;
+            }
+            if !allowed.is_empty() && !allowed.contains(&m.key.as_str()) {
+                let help = did_you_mean(&m.key, allowed.iter().copied().filter(|k| *k != "$schema"))
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .or_else(|| Some(format!("allowed keys: {}", allowed.join(", "))));
+                let msg = if m.key == "$schema" {
+                    "`$schema` is only accepted at the root".to_string()
+                } else {
+                    format!("unknown key `{}` in {what}", m.key)
+                };
+                self.error(&mptr, m.key_pos, msg, help);
+            }
+        }
+        Some(members)
+    }
+
+    fn member<'n>(members: &'n [Member], key: &str) -> Option<&'n Member> {
+        members.iter().find(|m| m.key == key)
+    }
+
+    fn string<'n>(&mut self, node: &'n Node, ptr: &str, what: &str) -> Option<&'n str> {
+        if let Kind::String(s) = &node.kind {
+            Some(s)
+        } else {
+            self.error(ptr, node.start, format!("{what} must be a string, found {}", describe(node)), None);
+            None
+        }
+    }
+
+    fn document(&mut self, root: &Node) -> Option<PolicyDoc> {
+        let members = self.object(root, "", "the policy", ROOT_KEYS)?;
+        let mut ok = true;
+
+        let schema = match Self::member(members, "$schema") {
+            Some(m) => {
+                let s = self.string(&m.value, "/$schema", "`$schema`").map(str::to_string);
+                ok &= s.is_some();
+                s
+            }
+            None => None,
+        };
+
+        let version = match Self::member(members, "version") {
+            None => {
+                self.error("/version", root.start, "missing required key `version`".into(), Some("add `\"version\": \"1\"`".into()));
+                None
+            }
+            Some(m) => match &m.value.kind {
+                Kind::String(s) if s == "1" => Some(s.clone()),
+                _ => {
+                    self.error(
+                        "/version",
+                        m.value.start,
+                        format!("`version` must be the string `\"1\"`, found {}", describe(&m.value)),
+                        Some("write `\"version\": \"1\"`".into()),
+                    );
+                    None
+                }
+            },
+        };
+
+        let default = match Self::member(members, "default") {
+            None => {
+                self.error(
+                    "/default",
+                    root.start,
+                    "missing required key `default`".into(),
+                    Some("add `\"default\": \"deny\"` (or `\"allow\"`)".into()),
+                );
+                None
+            }
+            Some(m) => match &m.value.kind {
+                Kind::String(s) if s == "allow" => Some(DefaultAction::Allow),
+                Kind::String(s) if s == "deny" => Some(DefaultAction::Deny),
+                _ => {
+                    let help = match &m.value.kind {
+                        Kind::String(s) => did_you_mean(s, ["allow", "deny"]).map(|d| format!("did you mean `{d}`?")),
+                        _ => None,
+                    };
+                    self.error(
+                        "/default",
+                        m.value.start,
+                        format!("`default` must be `\"allow\"` or `\"deny\"`, found {}", describe(&m.value)),
+                        help,
+                    );
+                    None
+                }
+            },
+        };
+
+        let mut hide = None;
+        let mut all_tools = None;
+        let mut tools = None;
+        // Document order matters for "one counter with two windows": the later one is reported.
+        for m in members {
+            match m.key.as_str() {
+                "hide" => {
+                    hide = self.hide(&m.value);
+                    ok &= hide.is_some();
+                }
+                "all_tools" => {
+                    all_tools = self.all_tools(&m.value);
+                    ok &= all_tools.is_some();
+                }
+                "tools" => {
+                    tools = self.tools(&m.value);
+                    ok &= tools.is_some();
+                }
+                _ => {}
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Some(PolicyDoc { schema, version: version?, default: default?, hide, all_tools, tools })
+    }
+
+    fn hide(&mut self, node: &Node) -> Option<Vec<String>> {
+        let Kind::Array(items) = &node.kind else {
+            self.error(
+                "/hide",
+                node.start,
+                format!("`hide` must be an array of tool names, found {}", describe(node)),
+                if matches!(node.kind, Kind::String(_)) { Some("write `[\"name\"]`".into()) } else { None },
+            );
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let ptr = format!("/hide/{i}");
+            match &item.kind {
+                Kind::String(s) if s.is_empty() => {
+                    self.error(&ptr, item.start, "a `hide` entry must not be empty".into(), None);
+                    ok = false;
+                }
+                Kind::String(s) => {
+                    if out.contains(s) {
+                        self.error(&ptr, item.start, format!("duplicate `hide` entry `{s}`"), None);
+                        ok = false;
+                    } else {
+                        out.push(s.clone());
+                    }
+                }
+                _ => {
+                    self.error(&ptr, item.start, format!("a `hide` entry must be a string, found {}", describe(item)), None);
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn all_tools(&mut self, node: &Node) -> Option<AllTools> {
+        let members = self.object(node, "/all_tools", "`all_tools`", ALL_TOOLS_KEYS)?;
+        let mut ok = members.iter().all(|m| ALL_TOOLS_KEYS.contains(&m.key.as_str()));
+        let limits = match Self::member(members, "limits") {
+            Some(m) => {
+                let l = self.limits(&m.value, "/all_tools/limits");
+                ok &= l.is_some();
+                l
+            }
+            None => None,
+        };
+        ok.then_some(AllTools { limits })
+    }
+
+    fn tools(&mut self, node: &Node) -> Option<indexmap::IndexMap<String, ToolRules>> {
+        let members = self.object(node, "/tools", "`tools`", &[])?;
+        let mut out = indexmap::IndexMap::with_capacity(members.len());
+        let mut ok = true;
+        for (i, m) in members.iter().enumerate() {
+            if members.iter().take(i).any(|p| p.key == m.key) {
+                ok = false; // reported by `object`
+                continue;
+            }
+            let ptr = child("/tools", &m.key);
+            if m.key.is_empty() {
+                self.error(&ptr, m.key_pos, "a tool name must not be empty".into(), None);
+                ok = false;
+                continue;
+            }
+            match self.tool(&m.value, &ptr) {
+                Some(rules) => {
+                    out.insert(m.key.clone(), rules);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn tool(&mut self, node: &Node, ptr: &str) -> Option<ToolRules> {
+        let members = self.object(node, ptr, "a tool entry", TOOL_KEYS)?;
+        let mut ok = members.iter().enumerate().all(|(i, m)| {
+            TOOL_KEYS.contains(&m.key.as_str()) && !members.iter().take(i).any(|p| p.key == m.key)
+        });
+        let mut rules = ToolRules::default();
+        if let Some(m) = Self::member(members, "require") {
+            rules.require = self.array(&m.value, &child(ptr, "require"), "`require`", |v, item, p| v.require_entry(item, p));
+            ok &= rules.require.is_some();
+        }
+        if let Some(m) = Self::member(members, "deny_if") {
+            rules.deny_if = self.array(&m.value, &child(ptr, "deny_if"), "`deny_if`", |v, item, p| v.rule(item, p));
+            ok &= rules.deny_if.is_some();
+        }
+        if let Some(m) = Self::member(members, "limits") {
+            rules.limits = self.limits(&m.value, &child(ptr, "limits"));
+            ok &= rules.limits.is_some();
+        }
+        ok.then_some(rules)
+    }
+
+    fn array<T>(
+        &mut self,
+        node: &Node,
+        ptr: &str,
+        what: &str,
+        mut each: impl FnMut(&mut Self, &Node, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let Kind::Array(items) = &node.kind else {
+            self.error(ptr, node.start, format!("{what} must be an array, found {}", describe(node)), None);
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            match each(self, item, &format!("{ptr}/{i}")) {
+                Some(x) => out.push(x),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn require_entry(&mut self, node: &Node, ptr: &str) -> Option<RequireEntry> {
+        if let Kind::String(s) = &node.kind {
+            return match parse_path(s) {
+                Ok(_) => Some(RequireEntry::Shorthand(s.clone())),
+                Err(msg) => {
+                    self.error(ptr, node.start, msg, Some("a `require` string is an argument path such as `args.reason`".into()));
+                    None
+                }
+            };
+        }
+        if !matches!(node.kind, Kind::Object(_)) {
+            self.error(
+                ptr,
+                node.start,
+                format!("a `require` entry must be an `args.<name>` string or a rule object, found {}", describe(node)),
+                None,
+            );
+            return None;
+        }
+        self.rule(node, ptr).map(RequireEntry::Rule)
+    }
+
+    fn rule(&mut self, node: &Node, ptr: &str) -> Option<Rule> {
+        let members = self.object(node, ptr, "a rule", RULE_KEYS)?;
+        let mut ok = members.iter().all(|m| RULE_KEYS.contains(&m.key.as_str()));
+        let conditions = match Self::member(members, "conditions") {
+            None => {
+                self.error(
+                    &child(ptr, "conditions"),
+                    node.start,
+                    "missing required key `conditions`".into(),
+                    Some("use `\"conditions\": []` to match every call".into()),
+                );
+                None
+            }
+            Some(m) => self.array(&m.value, &child(ptr, "conditions"), "`conditions`", |v, item, p| v.condition(item, p)),
+        };
+        let on_deny = self.on_deny(members, ptr, &mut ok);
+        if !ok {
+            return None;
+        }
+        Some(Rule { conditions: conditions?, on_deny })
+    }
+
+    fn on_deny(&mut self, members: &[Member], ptr: &str, ok: &mut bool) -> Option<String> {
+        let m = Self::member(members, "on_deny")?;
+        let s = self.string(&m.value, &child(ptr, "on_deny"), "`on_deny`").map(str::to_string);
+        *ok &= s.is_some();
+        s
+    }
+
+    fn condition(&mut self, node: &Node, ptr: &str) -> Option<Condition> {
+        let members = self.object(node, ptr, "a condition", CONDITION_KEYS)?;
+        let mut ok = members.iter().all(|m| CONDITION_KEYS.contains(&m.key.as_str()));
+        let path = match Self::member(members, "path") {
+            None => {
+                self.error(&child(ptr, "path"), node.start, "missing required key `path`".into(), None);
+                None
+            }
+            Some(m) => {
+                let p = &child(ptr, "path");
+                match self.string(&m.value, p, "`path`") {
+                    Some(s) => match parse_path(s) {
+                        Ok(_) => Some(s.to_string()),
+                        Err(msg) => {
+                            let help = (!s.starts_with("args.") && !s.is_empty() && s != "args")
+                                .then(|| format!("did you mean `args.{s}`?"));
+                            self.error(p, m.value.start, msg, help);
+                            None
+                        }
+                    },
+                    None => None,
+                }
+            }
+        };
+        let op = match Self::member(members, "op") {
+            None => {
+                self.error(&child(ptr, "op"), node.start, "missing required key `op`".into(), None);
+                None
+            }
+            Some(m) => {
+                let p = &child(ptr, "op");
+                match self.string(&m.value, p, "`op`") {
+                    Some(s) => match Op::parse(s) {
+                        Some(op) => Some(op),
+                        None => {
+                            let help = did_you_mean(s, OP_NAMES.iter().copied())
+                                .map(|d| format!("did you mean `{d}`?"))
+                                .or_else(|| Some(format!("operators: {}", OP_NAMES.join(", "))));
+                            self.error(p, m.value.start, format!("unknown operator `{s}`"), help);
+                            None
+                        }
+                    },
+                    None => None,
+                }
+            }
+        };
+        let value = match Self::member(members, "value") {
+            None => {
+                self.error(&child(ptr, "value"), node.start, "missing required key `value`".into(), None);
+                None
+            }
+            Some(m) => Some(m),
+        };
+        if let (Some(op), Some(m)) = (op, value)
+            && let Err(msg) = check_value(op, &m.value)
+        {
+            self.error(&child(ptr, "value"), m.value.start, msg, None);
+            ok = false;
+        }
+        if !ok {
+            return None;
+        }
+        Some(Condition { path: path?, op: op?, value: value?.value.to_value() })
+    }
+
+    fn limits(&mut self, node: &Node, ptr: &str) -> Option<Vec<Limit>> {
+        let limits = self.array(node, ptr, "`limits`", |v, item, p| v.limit(item, p));
+        // Duplicate counter inside one `limits` array.
+        if let Kind::Array(items) = &node.kind {
+            let mut seen: Vec<&str> = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                if let Some(m) = item.get("counter")
+                    && let Kind::String(name) = &m.value.kind
+                {
+                    if seen.contains(&name.as_str()) {
+                        self.error(
+                            &format!("{ptr}/{i}/counter"),
+                            m.value.start,
+                            format!("counter `{name}` appears twice in the same `limits` array"),
+                            None,
+                        );
+                        return None;
+                    }
+                    seen.push(name);
+                }
+            }
+        }
+        limits
+    }
+
+    fn limit(&mut self, node: &Node, ptr: &str) -> Option<Limit> {
+        let members = self.object(node, ptr, "a limit", LIMIT_KEYS)?;
+        let mut ok = members.iter().all(|m| LIMIT_KEYS.contains(&m.key.as_str()));
+        let counter = match Self::member(members, "counter") {
+            None => {
+                self.error(&child(ptr, "counter"), node.start, "missing required key `counter`".into(), None);
+                None
+            }
+            Some(m) => match &m.value.kind {
+                Kind::String(s) if !s.is_empty() => Some(s.clone()),
+                Kind::String(_) => {
+                    self.error(&child(ptr, "counter"), m.value.start, "`counter` must not be empty".into(), None);
+                    None
+                }
+                _ => {
+                    self.error(
+                        &child(ptr, "counter"),
+                        m.value.start,
+                        format!("`counter` must be a string, found {}", describe(&m.value)),
+                        None,
+                    );
+                    None
+                }
+            },
+        };
+        let window_ptr = child(ptr, "window");
+        let window = match Self::member(members, "window") {
+            None => {
+                self.error(&window_ptr, node.start, "missing required key `window`".into(), Some("one of minute, hour, day".into()));
+                None
+            }
+            Some(m) => {
+                let w = match &m.value.kind {
+                    Kind::String(s) => Window::parse(s),
+                    _ => None,
+                };
+                if w.is_none() {
+                    let help = match &m.value.kind {
+                        Kind::String(s) => did_you_mean(s, ["minute", "hour", "day"]).map(|d| format!("did you mean `{d}`?")),
+                        _ => None,
+                    }
+                    .or_else(|| Some("one of minute, hour, day".into()));
+                    self.error(
+                        &window_ptr,
+                        m.value.start,
+                        format!("`window` must be `\"minute\"`, `\"hour\"` or `\"day\"`, found {}", describe(&m.value)),
+                        help,
+                    );
+                }
+                if let (Some(w), Some(name)) = (w, &counter) {
+                    match self.counters.get(name) {
+                        Some((first, first_ptr)) if *first != w => {
+                            let msg = format!(
+                                "counter `{name}` is declared with window `{}` here but `{}` at `{first_ptr}`",
+                                w.as_str(),
+                                first.as_str()
+                            );
+                            self.error(&window_ptr, m.value.start, msg, Some("one counter has one window: rename one of them".into()));
+                            ok = false;
+                        }
+                        Some(_) => {}
+                        None => {
+                            self.counters.insert(name.clone(), (w, window_ptr.clone()));
+                        }
+                    }
+                }
+                w
+            }
+        };
+        let max = match Self::member(members, "max") {
+            None => {
+                self.error(&child(ptr, "max"), node.start, "missing required key `max`".into(), None);
+                None
+            }
+            Some(m) => match &m.value.kind {
+                Kind::Number(n) if n.as_u64().is_some_and(|x| x >= 1) => n.as_u64(),
+                _ => {
+                    self.error(
+                        &child(ptr, "max"),
+                        m.value.start,
+                        format!("`max` must be an integer of at least 1, found {}", describe(&m.value)),
+                        None,
+                    );
+                    None
+                }
+            },
+        };
+        let scope = match Self::member(members, "scope") {
+            None => None,
+            Some(m) => match &m.value.kind {
+                Kind::String(s) if s == "grant" => Some(Scope::Grant),
+                _ => {
+                    self.error(
+                        &child(ptr, "scope"),
+                        m.value.start,
+                        format!("`scope` must be `\"grant\"`, found {}", describe(&m.value)),
+                        Some("counters are kept per grant; omit `scope` or write `\"grant\"`".into()),
+                    );
+                    ok = false;
+                    None
+                }
+            },
+        };
+        let on_deny = self.on_deny(members, ptr, &mut ok);
+        if !ok {
+            return None;
+        }
+        Some(Limit { counter: counter?, window: window?, max: max?, scope, on_deny })
+    }
+}
+
+/// Checks a condition value's type against its operator.
+fn check_value(op: Op, node: &Node) -> Result<(), String> {
+    let found = describe(node);
+    match (op, &node.kind) {
+        (Op::In | Op::NotIn, Kind::Array(_)) => Ok(()),
+        (Op::In | Op::NotIn, _) => Err(format!("`{op}` needs an array value, found {found}")),
+        (Op::Lt | Op::Lte | Op::Gt | Op::Gte, Kind::Number(_)) => Ok(()),
+        (Op::Lt | Op::Lte | Op::Gt | Op::Gte, _) => Err(format!("`{op}` needs a number value, found {found}")),
+        (Op::Exists, Kind::Bool(_)) => Ok(()),
+        (Op::Exists, _) => Err(format!("`exists` needs `true` or `false`, found {found}")),
+        (Op::Regex, Kind::String(p)) => crate::condition::compile_regex(p).map(|_| ()),
+        (Op::Regex, _) => Err(format!("`regex` needs a string pattern, found {found}")),
+        (Op::Eq | Op::Neq | Op::Contains, _) => Ok(()),
+    }
+}
+
+/// Validates a policy given as a JSON value (no positions).
+pub fn validate_value(value: &Value) -> Result<Option<PolicyDoc>, Vec<ValidationError>> {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    let root = json::parse(&text).map_err(|e| {
+        vec![ValidationError { pointer: String::new(), message: e.message, line: None, column: None, help: None }]
+    })?;
+    validate_node(&root, None)
+}
