@@ -35,8 +35,12 @@ pub mod evaluate;
 pub mod fuzzy;
 pub mod json;
 pub mod limit;
+pub mod lint;
 pub mod policy;
+pub mod schema;
+pub mod suggest;
 pub mod tools;
+pub mod trace;
 pub mod validate;
 
 pub use decision::{CounterState, Decision, Explain, Outcome};

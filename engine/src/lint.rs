@@ -1,0 +1,1 @@
+//! Lint: warnings for a valid policy against a pasted tool list.

@@ -1,0 +1,1 @@
+//! Suggest: a starter policy from a tool list.

@@ -1,0 +1,1 @@
+//! Traces (simulated agent call sequences) and simulation on a virtual clock.
