@@ -277,10 +277,9 @@ impl<'a> Parser<'a> {
                     return Err(self.err("trailing comma before `}`"));
                 }
                 _ => {
-                    return Err(self.err(format!(
-                        "expected a string key in double quotes, found {}",
-                        self.describe_here()
-                    )));
+                    return Err(
+                        self.err(format!("expected a string key in double quotes, found {}", self.describe_here()))
+                    );
                 }
             }
             let key_pos = self.i;
@@ -301,10 +300,9 @@ impl<'a> Parser<'a> {
                     return Ok(Kind::Object(members));
                 }
                 _ => {
-                    return Err(self.err(format!(
-                        "expected `,` or `}}` after object member, found {}",
-                        self.describe_here()
-                    )));
+                    return Err(
+                        self.err(format!("expected `,` or `}}` after object member, found {}", self.describe_here()))
+                    );
                 }
             }
         }
@@ -332,10 +330,9 @@ impl<'a> Parser<'a> {
                     return Ok(Kind::Array(items));
                 }
                 _ => {
-                    return Err(self.err(format!(
-                        "expected `,` or `]` after array element, found {}",
-                        self.describe_here()
-                    )));
+                    return Err(
+                        self.err(format!("expected `,` or `]` after array element, found {}", self.describe_here()))
+                    );
                 }
             }
         }
@@ -419,10 +416,7 @@ impl<'a> Parser<'a> {
                     out.push(c);
                 }
                 Some(_) => {
-                    return Err(self.err(format!(
-                        "{} inside a string must be escaped",
-                        self.describe_here()
-                    )));
+                    return Err(self.err(format!("{} inside a string must be escaped", self.describe_here())));
                 }
             }
         }

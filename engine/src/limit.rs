@@ -219,17 +219,19 @@ mod tests {
             check(full, Window::Minute, 2, T0 + 59_999),
             WindowCheck::Full { window_start: T0, used: 2, retry_after_ms: 1 }
         );
-        assert_eq!(check(full, Window::Minute, 2, T0 + 60_000), WindowCheck::Fits { window_start: T0 + 60_000, used: 0 });
+        assert_eq!(
+            check(full, Window::Minute, 2, T0 + 60_000),
+            WindowCheck::Fits { window_start: T0 + 60_000, used: 0 }
+        );
     }
 
     #[test]
     fn time_going_backwards_counts_in_the_newer_window() {
         let slot = Some(Slot { window: Window::Minute, window_start: T0 + 60_000, used: 1 });
-        assert_eq!(check(slot, Window::Minute, 1, T0 + 30_000), WindowCheck::Full {
-            window_start: T0 + 60_000,
-            used: 1,
-            retry_after_ms: 90_000
-        });
+        assert_eq!(
+            check(slot, Window::Minute, 1, T0 + 30_000),
+            WindowCheck::Full { window_start: T0 + 60_000, used: 1, retry_after_ms: 90_000 }
+        );
     }
 
     #[test]

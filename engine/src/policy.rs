@@ -148,19 +148,8 @@ pub enum Op {
 
 impl Op {
     /// Every operator, in the order the format lists them.
-    pub const ALL: [Op; 11] = [
-        Op::Eq,
-        Op::Neq,
-        Op::In,
-        Op::NotIn,
-        Op::Lt,
-        Op::Lte,
-        Op::Gt,
-        Op::Gte,
-        Op::Regex,
-        Op::Contains,
-        Op::Exists,
-    ];
+    pub const ALL: [Op; 11] =
+        [Op::Eq, Op::Neq, Op::In, Op::NotIn, Op::Lt, Op::Lte, Op::Gt, Op::Gte, Op::Regex, Op::Contains, Op::Exists];
 
     /// The operator as policy.json spells it.
     pub fn as_str(self) -> &'static str {

@@ -40,7 +40,11 @@ fn syntax(e: json::SyntaxError) -> ValidationError {
 /// Finds the `tools` array node: in a result `{"tools": [...]}`, in a JSON-RPC response
 /// `{"result": {"tools": [...]}}`, or (when `allow_bare`) a bare array of tools.
 /// Returns the array node and its pointer.
-fn tools_array<'n>(root: &'n Node, idx: &LineIndex<'_>, allow_bare: bool) -> Result<(&'n Node, &'static str), ValidationError> {
+fn tools_array<'n>(
+    root: &'n Node,
+    idx: &LineIndex<'_>,
+    allow_bare: bool,
+) -> Result<(&'n Node, &'static str), ValidationError> {
     let not_a_list = |what: &str| {
         located(
             idx,
@@ -62,11 +66,20 @@ fn tools_array<'n>(root: &'n Node, idx: &LineIndex<'_>, allow_bare: bool) -> Res
             };
             match holder.get("tools") {
                 Some(m) if matches!(m.value.kind, Kind::Array(_)) => Ok((&m.value, base)),
-                Some(m) => Err(located(idx, base, m.value.start, format!("`tools` must be an array, found {}", m.value.kind.type_name()))),
+                Some(m) => Err(located(
+                    idx,
+                    base,
+                    m.value.start,
+                    format!("`tools` must be an array, found {}", m.value.kind.type_name()),
+                )),
                 None => Err(located(idx, base, holder.start, "missing `tools` array".into())),
             }
         }
-        other => Err(not_a_list(&format!("{} {}", if matches!(other, Kind::Array(_)) { "an" } else { "a" }, other.type_name()))),
+        other => Err(not_a_list(&format!(
+            "{} {}",
+            if matches!(other, Kind::Array(_)) { "an" } else { "a" },
+            other.type_name()
+        ))),
     }
 }
 
@@ -77,7 +90,9 @@ fn tool_name<'n>(item: &'n Node, idx: &LineIndex<'_>, pointer: &str) -> Result<&
         None if matches!(item.kind, Kind::Object(_)) => {
             Err(located(idx, pointer, item.start, "a tool must have a `name`".into()))
         }
-        None => Err(located(idx, pointer, item.start, format!("a tool must be an object, found {}", item.kind.type_name()))),
+        None => {
+            Err(located(idx, pointer, item.start, format!("a tool must be an object, found {}", item.kind.type_name())))
+        }
     }
 }
 
@@ -125,11 +140,8 @@ pub fn filter_tools(policy: Option<&Policy>, text: &str) -> Result<String, Valid
     let mut last_end = array.start + 1;
     for (i, (item, kept)) in items.iter().zip(&keep).enumerate() {
         if *kept {
-            let sep_start = if first || i == 0 {
-                array.start + 1
-            } else {
-                items.get(i - 1).map_or(array.start + 1, |p| p.end)
-            };
+            let sep_start =
+                if first || i == 0 { array.start + 1 } else { items.get(i - 1).map_or(array.start + 1, |p| p.end) };
             let sep = slice(sep_start, item.start);
             // The first kept element takes the whitespace that followed `[`.
             let sep = if first { sep.trim_start_matches(|c: char| c == ',' || c.is_whitespace()) } else { sep };
@@ -168,7 +180,10 @@ mod tests {
         let p = policy(r#"{"version":"1","default":"deny","hide":["b"]}"#);
         let text = "{\"tools\": [\n  {\"name\": \"a\", \"x\": 1},\n  {\"name\": \"b\"},\n  {\"name\":\"c\" ,\"_meta\":{}}\n], \"nextCursor\": \"n\"}";
         let out = filter_tools(Some(&p), text).unwrap();
-        assert_eq!(out, "{\"tools\": [\n  {\"name\": \"a\", \"x\": 1},\n  {\"name\":\"c\" ,\"_meta\":{}}\n], \"nextCursor\": \"n\"}");
+        assert_eq!(
+            out,
+            "{\"tools\": [\n  {\"name\": \"a\", \"x\": 1},\n  {\"name\":\"c\" ,\"_meta\":{}}\n], \"nextCursor\": \"n\"}"
+        );
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["nextCursor"], "n");
     }
@@ -194,7 +209,10 @@ mod tests {
     fn json_rpc_responses_are_filtered_in_place() {
         let p = policy(r#"{"version":"1","default":"allow","hide":["b"]}"#);
         let text = r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"a"},{"name":"b"}]}}"#;
-        assert_eq!(filter_tools(Some(&p), text).unwrap(), r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"a"}]}}"#);
+        assert_eq!(
+            filter_tools(Some(&p), text).unwrap(),
+            r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"a"}]}}"#
+        );
     }
 
     #[test]
@@ -207,6 +225,9 @@ mod tests {
         assert_eq!((e.pointer.as_str(), e.line), ("/tools/0", Some(2)));
         let e = filter_tools(None, "{\"tools\": [").unwrap_err();
         assert!(e.line.is_some());
-        assert_eq!(parse_tool_list(r#"[{"name":"x","description":"d"}]"#).unwrap()[0].description.as_deref(), Some("d"));
+        assert_eq!(
+            parse_tool_list(r#"[{"name":"x","description":"d"}]"#).unwrap()[0].description.as_deref(),
+            Some("d")
+        );
     }
 }

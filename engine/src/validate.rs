@@ -215,7 +215,12 @@ impl Validator<'_, '_> {
 
         let version = match Self::member(members, "version") {
             None => {
-                self.error("/version", root.start, "missing required key `version`".into(), Some("add `\"version\": \"1\"`".into()));
+                self.error(
+                    "/version",
+                    root.start,
+                    "missing required key `version`".into(),
+                    Some("add `\"version\": \"1\"`".into()),
+                );
                 None
             }
             Some(m) => match &m.value.kind {
@@ -316,7 +321,12 @@ impl Validator<'_, '_> {
                     }
                 }
                 _ => {
-                    self.error(&ptr, item.start, format!("a `hide` entry must be a string, found {}", describe(item)), None);
+                    self.error(
+                        &ptr,
+                        item.start,
+                        format!("a `hide` entry must be a string, found {}", describe(item)),
+                        None,
+                    );
                     ok = false;
                 }
             }
@@ -365,12 +375,14 @@ impl Validator<'_, '_> {
 
     fn tool(&mut self, node: &Node, ptr: &str) -> Option<ToolRules> {
         let members = self.object(node, ptr, "a tool entry", TOOL_KEYS)?;
-        let mut ok = members.iter().enumerate().all(|(i, m)| {
-            TOOL_KEYS.contains(&m.key.as_str()) && !members.iter().take(i).any(|p| p.key == m.key)
-        });
+        let mut ok = members
+            .iter()
+            .enumerate()
+            .all(|(i, m)| TOOL_KEYS.contains(&m.key.as_str()) && !members.iter().take(i).any(|p| p.key == m.key));
         let mut rules = ToolRules::default();
         if let Some(m) = Self::member(members, "require") {
-            rules.require = self.array(&m.value, &child(ptr, "require"), "`require`", |v, item, p| v.require_entry(item, p));
+            rules.require =
+                self.array(&m.value, &child(ptr, "require"), "`require`", |v, item, p| v.require_entry(item, p));
             ok &= rules.require.is_some();
         }
         if let Some(m) = Self::member(members, "deny_if") {
@@ -411,7 +423,12 @@ impl Validator<'_, '_> {
             return match parse_path(s) {
                 Ok(_) => Some(RequireEntry::Shorthand(s.clone())),
                 Err(msg) => {
-                    self.error(ptr, node.start, msg, Some("a `require` string is an argument path such as `args.reason`".into()));
+                    self.error(
+                        ptr,
+                        node.start,
+                        msg,
+                        Some("a `require` string is an argument path such as `args.reason`".into()),
+                    );
                     None
                 }
             };
@@ -441,7 +458,9 @@ impl Validator<'_, '_> {
                 );
                 None
             }
-            Some(m) => self.array(&m.value, &child(ptr, "conditions"), "`conditions`", |v, item, p| v.condition(item, p)),
+            Some(m) => {
+                self.array(&m.value, &child(ptr, "conditions"), "`conditions`", |v, item, p| v.condition(item, p))
+            }
         };
         let on_deny = self.on_deny(members, ptr, &mut ok);
         if !ok {
@@ -575,7 +594,12 @@ impl Validator<'_, '_> {
         let window_ptr = child(ptr, "window");
         let window = match Self::member(members, "window") {
             None => {
-                self.error(&window_ptr, node.start, "missing required key `window`".into(), Some("one of minute, hour, day".into()));
+                self.error(
+                    &window_ptr,
+                    node.start,
+                    "missing required key `window`".into(),
+                    Some("one of minute, hour, day".into()),
+                );
                 None
             }
             Some(m) => {
@@ -585,7 +609,9 @@ impl Validator<'_, '_> {
                 };
                 if w.is_none() {
                     let help = match &m.value.kind {
-                        Kind::String(s) => did_you_mean(s, ["minute", "hour", "day"]).map(|d| format!("did you mean `{d}`?")),
+                        Kind::String(s) => {
+                            did_you_mean(s, ["minute", "hour", "day"]).map(|d| format!("did you mean `{d}`?"))
+                        }
                         _ => None,
                     }
                     .or_else(|| Some("one of minute, hour, day".into()));
@@ -604,7 +630,12 @@ impl Validator<'_, '_> {
                                 w.as_str(),
                                 first.as_str()
                             );
-                            self.error(&window_ptr, m.value.start, msg, Some("one counter has one window: rename one of them".into()));
+                            self.error(
+                                &window_ptr,
+                                m.value.start,
+                                msg,
+                                Some("one counter has one window: rename one of them".into()),
+                            );
                             ok = false;
                         }
                         Some(_) => {}
