@@ -185,6 +185,18 @@ fn run_calls(r: &mut Report, name: &str, case: &Value, policy: Option<Policy>) {
             check_state(r, &at, e, &engine);
             continue;
         }
+        if c.get("restart") == Some(&Value::Bool(true)) {
+            r.check(e["decision"] == "restart", &at, || "a restart step expects `\"decision\": \"restart\"`".into());
+            let snapshot = engine.export_state();
+            let text = serde_json::to_string(&snapshot).expect("snapshot serialises");
+            let mut fresh = Engine::new(engine.policy().cloned());
+            let back = serde_json::from_str(&text).expect("snapshot parses");
+            r.check(fresh.import_state(&back).is_ok(), &at, || "an exported state imports".into());
+            engine = fresh;
+            decisions.push(None);
+            check_state(r, &at, e, &engine);
+            continue;
+        }
         if let Some(p) = c.get("set_policy") {
             r.check(e["decision"] == "set_policy", &at, || {
                 "a set_policy step expects `\"decision\": \"set_policy\"`".into()
