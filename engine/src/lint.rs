@@ -305,12 +305,12 @@ impl<'a> Linter<'a> {
                      this condition"
                 )
             };
-            self.warn(
-                OPTIONAL_ARG_DENY,
-                format!("{ptr}/path"),
-                message,
-                Some(format!("add `\"require\": [\"{path}\"]` to `{tool}`")),
-            );
+            let help = if rules.require.is_some() {
+                format!("add `\"{path}\"` to the `require` list of `{tool}`")
+            } else {
+                format!("add `\"require\": [\"{path}\"]` to `{tool}`")
+            };
+            self.warn(OPTIONAL_ARG_DENY, format!("{ptr}/path"), message, Some(help));
         }
     }
 
