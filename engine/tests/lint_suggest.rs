@@ -23,13 +23,19 @@ fn tool_list(file: &str) -> Vec<ToolInfo> {
     parse_tool_list(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-fn all_tool_lists() -> Vec<(String, Vec<ToolInfo>)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(repo_path("tests/fixtures/toollists"))
+/// The `*.json` files of a repository folder, sorted.
+fn json_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo_path(dir))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
+    files
+}
+
+fn all_tool_lists() -> Vec<(String, Vec<ToolInfo>)> {
+    let files = json_files("tests/fixtures/toollists");
     assert!(files.len() >= 10, "fixture tool lists not found");
     files
         .iter()
@@ -641,14 +647,8 @@ fn beyond_the_schema(e: &toolgate_engine::ValidationError) -> bool {
 #[test]
 fn the_schema_and_the_validator_agree_on_every_corpus_policy() {
     let v = validator();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(repo_path("tests/corpus"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
     let mut checked = 0;
-    for file in files {
+    for file in json_files("tests/corpus") {
         let cases: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         // Not every file is a list of cases with policies (`pending-bugs.json` is, others may not be).
         for case in cases.as_array().into_iter().flatten() {
@@ -738,5 +738,114 @@ fn the_schema_accepts_every_suggested_policy() {
         let doc = serde_json::to_value(suggest(&tools)).unwrap();
         let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{file}: {errors:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// properties: arbitrary schemas and tool names
+
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+    use toolgate_engine::lint::lint;
+    use toolgate_engine::suggest::suggest;
+    use toolgate_engine::{Policy, ToolInfo};
+
+    use super::doc;
+
+    /// JSON values biased towards JSON Schema keywords, so that lint meets odd schema shapes.
+    fn schema_like() -> impl Strategy<Value = Value> {
+        let word = prop_oneof![
+            Just("object"),
+            Just("string"),
+            Just("number"),
+            Just("integer"),
+            Just("null"),
+            Just("array"),
+            Just("#"),
+            Just("#/$defs/a"),
+            Just("#/properties/a"),
+            Just("a"),
+            Just("b"),
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i32>().prop_map(Value::from),
+            (-10.0..10.0f64).prop_map(Value::from),
+            word.clone().prop_map(Value::from),
+            prop::collection::vec(word.prop_map(Value::from), 0..3).prop_map(Value::Array),
+        ];
+        let key = prop_oneof![
+            Just("type"),
+            Just("properties"),
+            Just("required"),
+            Just("anyOf"),
+            Just("oneOf"),
+            Just("allOf"),
+            Just("$ref"),
+            Just("$defs"),
+            Just("enum"),
+            Just("const"),
+            Just("additionalProperties"),
+            Just("patternProperties"),
+            Just("items"),
+            Just("a"),
+            Just("b"),
+        ];
+        leaf.prop_recursive(5, 64, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(key.clone(), inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn lint_never_panics_on_arbitrary_input_schemas(schema in schema_like()) {
+            let mut conditions = Vec::new();
+            for path in ["args.a", "args.a.b", "args.b.a.a"] {
+                conditions.push(json!({"path": path, "op": "eq", "value": "a"}));
+                conditions.push(json!({"path": path, "op": "in", "value": [1, null, "object"]}));
+                conditions.push(json!({"path": path, "op": "gt", "value": 1.5}));
+                conditions.push(json!({"path": path, "op": "regex", "value": "a"}));
+                conditions.push(json!({"path": path, "op": "contains", "value": 1}));
+            }
+            let d = doc(json!({"version": "1", "default": "deny", "tools": {"t": {
+                "require": ["args.a", {"conditions": conditions.clone()}],
+                "deny_if": conditions.iter().map(|c| json!({"conditions": [c]})).collect::<Vec<_>>()
+            }}}));
+            let tool = ToolInfo { name: "t".into(), title: None, description: None, input_schema: schema, annotations: json!({}) };
+            let warnings = lint(&d, Some(&[tool]));
+            for w in warnings {
+                prop_assert!(w.pointer.starts_with("/tools/t/"), "{w}");
+            }
+        }
+
+        #[test]
+        fn suggestions_compile_for_any_tool_names(
+            tools in prop::collection::vec(("\\PC{0,12}", proptest::option::of("\\PC{0,40}"), any::<(Option<bool>, Option<bool>)>()), 0..12)
+        ) {
+            let tools: Vec<ToolInfo> = tools
+                .into_iter()
+                .map(|(name, description, (read_only, destructive))| ToolInfo {
+                    name,
+                    title: None,
+                    description,
+                    input_schema: json!({}),
+                    annotations: json!({"readOnlyHint": read_only, "destructiveHint": destructive}),
+                })
+                .collect();
+            let suggested = suggest(&tools);
+            let policy = Policy::compile(suggested.clone());
+            prop_assert!(policy.is_ok(), "{:?}", policy.err());
+            for w in lint(&suggested, Some(&tools)) {
+                prop_assert!(w.code == "everything-denied", "{w}");
+            }
+        }
     }
 }
