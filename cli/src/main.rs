@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 use toolgate_engine::lint::{Warning, lint};
-use toolgate_engine::trace::{TraceCall, parse_trace};
+use toolgate_engine::trace::check_trace;
 use toolgate_engine::{Policy, ToolInfo, ValidationError, filter_tools, parse_policy, parse_tool_list};
 
 use crate::diag::{Source, Style, plural, write_errors, write_warnings};
@@ -276,22 +276,29 @@ fn check(inputs: &[Input], format: CheckFormat, out: &mut dyn Write, err: &mut d
 
 fn simulate(inputs: &[Input], format: SimFormat, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Status> {
     let [policy_in, trace_in] = inputs else { return Ok(Status::Usage) };
-    let policy = load_policy(policy_in, err)?;
-    let calls: Result<Vec<TraceCall>, ()> = match parse_trace(&trace_in.text) {
-        Ok(calls) => Ok(calls),
-        Err(errors) => {
-            write_errors(err, Style::stderr(), &trace_in.source(), &errors)?;
-            writeln!(err, "{}: invalid trace, {}", trace_in.name, plural(errors.len(), "error"))?;
-            Err(())
-        }
+    let trace_errors = |err: &mut dyn Write, errors: &[ValidationError]| -> io::Result<Status> {
+        write_errors(err, Style::stderr(), &trace_in.source(), errors)?;
+        writeln!(err, "{}: invalid trace, {}", trace_in.name, plural(errors.len(), "error"))?;
+        Ok(Status::Invalid)
     };
-    let (Ok(policy), Ok(calls)) = (policy, calls) else { return Ok(Status::Invalid) };
-    match format {
-        SimFormat::Text => sim::write_text(out, Style::stdout(), policy.as_ref(), &calls)?,
-        SimFormat::Json => sim::write_json(out, policy.as_ref(), &calls)?,
-        SimFormat::Jsonl => sim::write_jsonl(out, policy.as_ref(), &calls)?,
+    let Ok(policy) = load_policy(policy_in, err)? else {
+        // Report the trace's problems too, so one run shows everything to fix.
+        let errors = check_trace(&trace_in.text);
+        if !errors.is_empty() {
+            trace_errors(err, &errors)?;
+        }
+        return Ok(Status::Invalid);
+    };
+    // The trace is checked completely before anything is printed, then streamed.
+    let written = match format {
+        SimFormat::Text => sim::write_text(out, Style::stdout(), policy.as_ref(), &trace_in.text),
+        SimFormat::Json => sim::write_json(out, policy.as_ref(), &trace_in.text),
+        SimFormat::Jsonl => sim::write_jsonl(out, policy.as_ref(), &trace_in.text),
+    };
+    match written {
+        Ok(io_result) => io_result.map(|()| Status::Ok),
+        Err(errors) => trace_errors(err, &errors),
     }
-    Ok(Status::Ok)
 }
 
 fn filter(inputs: &[Input], out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Status> {

@@ -1,10 +1,11 @@
-//! `toolgate simulate` output: a table for people, JSON, or JSON Lines. Every form streams the
-//! decisions, so a million-call trace does not keep a million decisions in memory.
+//! `toolgate simulate` output: a table for people, JSON, or JSON Lines. Every form streams: the
+//! trace is checked, then each call is simulated and printed as it is read, so a million-call
+//! trace never has a million calls or decisions in memory.
 
 use std::io::{self, Write};
 
-use toolgate_engine::trace::{SimDecision, Summary, TraceCall, format_rfc3339_ms, simulate_with};
-use toolgate_engine::{Decision, Outcome, Policy};
+use toolgate_engine::trace::{SimDecision, Summary, TraceCall, format_rfc3339_ms, simulate_text_with};
+use toolgate_engine::{Decision, Outcome, Policy, ValidationError};
 
 use crate::diag::Style;
 
@@ -12,41 +13,49 @@ use crate::diag::Style;
 const HEADERS: [&str; 9] = ["#", "time", "grant", "tool", "outcome", "rule", "reason", "retry-after", "counters"];
 /// Widest padding of a column; longer cells push the rest of their row right.
 const MAX_WIDTH: usize = 60;
+/// Rows read before the column widths are fixed.
+const SAMPLE_ROWS: usize = 1000;
+
+/// The trace's errors, or the outcome of writing.
+pub type Written = Result<io::Result<()>, Vec<ValidationError>>;
 
 fn sim_decision(index: usize, call: &TraceCall, decision: Decision) -> SimDecision {
     SimDecision { index, tool: call.tool.clone(), grant: call.grant.clone(), at_ms: call.at_ms, decision }
 }
 
 /// `{"decisions": [...], "summary": {...}}`, one decision per line inside the array.
-pub fn write_json(out: &mut dyn Write, policy: Option<&Policy>, calls: &[TraceCall]) -> io::Result<()> {
-    out.write_all(b"{\n  \"decisions\": [")?;
+pub fn write_json(out: &mut dyn Write, policy: Option<&Policy>, trace: &str) -> Written {
+    let mut any = false;
+    let mut decision = |index: usize, call: &TraceCall, d: Decision| -> io::Result<()> {
+        out.write_all(if any { b",\n    " } else { b"{\n  \"decisions\": [\n    " })?;
+        any = true;
+        serde_json::to_writer(&mut *out, &sim_decision(index, call, d)).map_err(io::Error::from)
+    };
     let mut result = Ok(());
-    let summary = simulate_with(policy, calls, |index, call, decision| {
+    let summary = simulate_text_with(policy, trace, |index, call, d| {
         if result.is_ok() {
-            let sep: &[u8] = if index == 0 { b"\n    " } else { b",\n    " };
-            result = out.write_all(sep).and_then(|()| {
-                serde_json::to_writer(&mut *out, &sim_decision(index, call, decision)).map_err(io::Error::from)
-            });
+            result = decision(index, call, d);
         }
-    });
-    result?;
-    out.write_all(if calls.is_empty() { b"],\n  \"summary\": " } else { b"\n  ],\n  \"summary\": " })?;
-    let summary = serde_json::to_string_pretty(&summary).map_err(io::Error::from)?;
-    out.write_all(summary.replace('\n', "\n  ").as_bytes())?;
-    out.write_all(b"\n}\n")
+    })?;
+    Ok(result.and_then(|()| {
+        out.write_all(if any { b"\n  ],\n  \"summary\": " } else { b"{\n  \"decisions\": [],\n  \"summary\": " })?;
+        let summary = serde_json::to_string_pretty(&summary).map_err(io::Error::from)?;
+        out.write_all(summary.replace('\n', "\n  ").as_bytes())?;
+        out.write_all(b"\n}\n")
+    }))
 }
 
 /// One decision per line.
-pub fn write_jsonl(out: &mut dyn Write, policy: Option<&Policy>, calls: &[TraceCall]) -> io::Result<()> {
+pub fn write_jsonl(out: &mut dyn Write, policy: Option<&Policy>, trace: &str) -> Written {
     let mut result = Ok(());
-    simulate_with(policy, calls, |index, call, decision| {
+    simulate_text_with(policy, trace, |index, call, d| {
         if result.is_ok() {
-            result = serde_json::to_writer(&mut *out, &sim_decision(index, call, decision))
+            result = serde_json::to_writer(&mut *out, &sim_decision(index, call, d))
                 .map_err(io::Error::from)
                 .and_then(|()| out.write_all(b"\n"));
         }
-    });
-    result
+    })?;
+    Ok(result)
 }
 
 /// The table's cells for one decision.
@@ -80,57 +89,90 @@ fn outcome_colour(outcome: &str) -> &'static str {
     }
 }
 
-/// The table (index, time, grant, tool, outcome, rule, reason, retry-after, counters), then the
-/// summary. Runs the simulation twice — once to size the columns, once to print — rather than
-/// keeping every decision.
-pub fn write_text(out: &mut dyn Write, style: Style, policy: Option<&Policy>, calls: &[TraceCall]) -> io::Result<()> {
-    let mut widths = HEADERS.map(|h| h.chars().count());
-    simulate_with(policy, calls, |index, call, d| {
-        for (w, cell) in widths.iter_mut().zip(cells(index, call, &d)) {
-            *w = (*w).max(cell.chars().count().min(MAX_WIDTH));
+/// Aligned rows: widths are fixed from the first [`SAMPLE_ROWS`] rows, then rows stream.
+struct Table<'o> {
+    out: &'o mut dyn Write,
+    style: Style,
+    widths: Option<[usize; 9]>,
+    held: Vec<[String; 9]>,
+}
+
+impl Table<'_> {
+    fn push(&mut self, cells: [String; 9]) -> io::Result<()> {
+        match self.widths {
+            Some(w) => self.write_row(&cells, w, false),
+            None => {
+                self.held.push(cells);
+                if self.held.len() >= SAMPLE_ROWS { self.flush() } else { Ok(()) }
+            }
         }
-    });
-    let row = |cells: &[String; 9], out: &mut dyn Write, header: bool| -> io::Result<()> {
+    }
+
+    /// Fixes the widths (if not yet) and writes the header and the held rows.
+    fn flush(&mut self) -> io::Result<()> {
+        if self.widths.is_some() {
+            return Ok(());
+        }
+        let mut w = HEADERS.map(|h| h.chars().count());
+        for row in &self.held {
+            for (w, cell) in w.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count().min(MAX_WIDTH));
+            }
+        }
+        self.widths = Some(w);
+        self.write_row(&HEADERS.map(str::to_string), w, true)?;
+        for row in std::mem::take(&mut self.held) {
+            self.write_row(&row, w, false)?;
+        }
+        Ok(())
+    }
+
+    fn write_row(&mut self, cells: &[String; 9], widths: [usize; 9], header: bool) -> io::Result<()> {
         let mut line = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
             let last = i + 1 == cells.len();
-            let pad = if last { 0 } else { w.saturating_sub(cell.chars().count()) };
+            let pad = " ".repeat(if last { 0 } else { w.saturating_sub(cell.chars().count()) });
             let painted = if header {
-                style.paint("1", cell)
+                self.style.paint("1", cell)
             } else if i == 4 {
-                style.paint(outcome_colour(cell), cell)
+                self.style.paint(outcome_colour(cell), cell)
             } else {
                 cell.clone()
             };
-            // Numbers are right-aligned, text left-aligned.
+            // The index is right-aligned, text left-aligned.
             if i == 0 {
-                line.push_str(&" ".repeat(pad));
+                line.push_str(&pad);
                 line.push_str(&painted);
             } else {
                 line.push_str(&painted);
-                if !last {
-                    line.push_str(&" ".repeat(pad));
-                }
+                line.push_str(&pad);
             }
             if !last {
                 line.push_str("  ");
             }
         }
-        writeln!(out, "{}", line.trim_end())
-    };
-    if calls.is_empty() {
-        writeln!(out, "the trace has no calls")?;
-    } else {
-        row(&HEADERS.map(str::to_string), out, true)?;
+        writeln!(self.out, "{}", line.trim_end())
     }
+}
+
+/// The table (index, time, grant, tool, outcome, rule, reason, retry-after, counters), then the
+/// summary.
+pub fn write_text(out: &mut dyn Write, style: Style, policy: Option<&Policy>, trace: &str) -> Written {
+    let mut table = Table { out, style, widths: None, held: Vec::new() };
     let mut result = Ok(());
-    let summary = simulate_with(policy, calls, |index, call, d| {
+    let summary = simulate_text_with(policy, trace, |index, call, d| {
         if result.is_ok() {
-            result = row(&cells(index, call, &d), out, false);
+            result = table.push(cells(index, call, &d));
         }
-    });
-    result?;
-    write_summary(out, style, &summary)
+    })?;
+    Ok(result.and_then(|()| {
+        if summary.calls == 0 {
+            writeln!(table.out, "the trace has no calls")?;
+        } else {
+            table.flush()?;
+        }
+        write_summary(table.out, style, &summary)
+    }))
 }
 
 fn write_summary(out: &mut dyn Write, style: Style, s: &Summary) -> io::Result<()> {

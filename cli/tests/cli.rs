@@ -363,6 +363,51 @@ fn an_invalid_policy_fails_simulate_and_filter_with_exit_1() {
 }
 
 #[test]
+fn an_invalid_policy_and_an_invalid_trace_are_both_reported() {
+    let p = file("bothbad", "policy.json", TYPO_POLICY);
+    let t = file("bothbad", "trace.jsonl", "{\"tool\": \"a\", \"grnt\": \"x\"}\n");
+    for format in ["text", "json", "jsonl"] {
+        let r = toolgate(&["simulate", &p, &t, "--format", format], None);
+        assert_eq!(r.code, 1);
+        assert!(r.stdout.is_empty(), "{format}: {}", r.stdout);
+        assert!(r.stderr.contains("unknown key `deny-if`"), "{}", r.stderr);
+        assert!(r.stderr.contains(&format!("{t}:1:15: error: unknown key `grnt` in a call")), "{}", r.stderr);
+        assert!(r.stderr.contains("did you mean `grant`?"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn a_long_trace_prints_one_row_per_call() {
+    let p = file("long", "policy.json", REFUND_POLICY);
+    let lines: String = (0..2500u64)
+        .map(|i| {
+            format!(
+                "{{\"tool\": \"{}\", \"at_ms\": {}}}\n",
+                if i == 2000 { "a_much_longer_tool_name" } else { "create_refund" },
+                T0 + i * 1000
+            )
+        })
+        .collect();
+    let t = file("long", "trace.jsonl", &lines);
+    let r = toolgate(&["simulate", &p, &t], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows: Vec<&str> = r.stdout.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), 2501, "a header and 2500 rows");
+    assert!(
+        rows[2001].starts_with("2000  2026-01-01T00:33:20.000Z  default  a_much_longer_tool_name  deny"),
+        "{}",
+        rows[2001]
+    );
+    assert!(
+        r.stdout.contains("summary: 2500 calls, 1260 allowed, 1 denied, 0 hidden, 1239 rate_limited"),
+        "{}",
+        r.stdout
+    );
+    let r = toolgate(&["simulate", &p, &t, "--format", "jsonl"], None);
+    assert_eq!(r.stdout.lines().count(), 2500);
+}
+
+#[test]
 fn upstream_errors_show_their_released_quota() {
     let p = file("upstream", "policy.json", REFUND_POLICY);
     let trace = format!(

@@ -43,6 +43,7 @@
 //! assert_eq!(sim.decisions[2].decision.retry_after_ms, Some(60_000));
 //! ```
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 
@@ -186,6 +187,17 @@ pub struct Simulation {
     pub summary: Summary,
 }
 
+/// One simulation step: evaluates the call, releases its quota when the upstream failed, counts it.
+fn step(engine: &mut Engine, summary: &mut Summary, call: &TraceCall) -> Decision {
+    let decision =
+        engine.evaluate(&Call { tool: &call.tool, args: Some(&call.args), grant: &call.grant, at_ms: call.at_ms });
+    if call.upstream_error {
+        engine.release(&decision);
+    }
+    summary.record(&call.tool, decision.outcome);
+    decision
+}
+
 /// Runs the calls against the policy (or none) from empty counters, on the calls' own clock,
 /// handing each decision to `each` as it is made. Calls marked `upstream_error` release their
 /// quota right after being allowed. Returns the counts.
@@ -196,13 +208,9 @@ pub fn simulate_with(
 ) -> Summary {
     let mut engine = Engine::new(policy.cloned());
     let mut summary = Summary::default();
-    for (index, c) in calls.iter().enumerate() {
-        let decision = engine.evaluate(&Call { tool: &c.tool, args: Some(&c.args), grant: &c.grant, at_ms: c.at_ms });
-        if c.upstream_error {
-            engine.release(&decision);
-        }
-        summary.record(&c.tool, decision.outcome);
-        each(index, c, decision);
+    for (index, call) in calls.iter().enumerate() {
+        let decision = step(&mut engine, &mut summary, call);
+        each(index, call, decision);
     }
     summary
 }
@@ -210,20 +218,55 @@ pub fn simulate_with(
 /// Simulates a trace from empty counters: every decision and the counts.
 pub fn simulate(policy: Option<&Policy>, calls: &[TraceCall]) -> Simulation {
     let mut decisions = Vec::with_capacity(calls.len());
-    let summary = simulate_with(policy, calls, |index, c, decision| {
-        decisions.push(SimDecision { index, tool: c.tool.clone(), grant: c.grant.clone(), at_ms: c.at_ms, decision });
-    });
+    let summary = simulate_with(policy, calls, |index, c, decision| decisions.push(sim_decision(index, c, decision)));
     Simulation { decisions, summary }
 }
 
-/// Simulates a trace keeping only the counts (for traces too big to keep every decision).
+fn sim_decision(index: usize, call: &TraceCall, decision: Decision) -> SimDecision {
+    SimDecision { index, tool: call.tool.clone(), grant: call.grant.clone(), at_ms: call.at_ms, decision }
+}
+
+/// Simulates a trace keeping only the counts.
 pub fn simulate_summary(policy: Option<&Policy>, calls: &[TraceCall]) -> Summary {
     simulate_with(policy, calls, |_, _, _| {})
 }
 
 /// Parses trace text and simulates it.
 pub fn simulate_text(policy: Option<&Policy>, trace_text: &str) -> Result<Simulation, Vec<ValidationError>> {
-    parse_trace(trace_text).map(|calls| simulate(policy, &calls))
+    let mut decisions = Vec::new();
+    let summary = simulate_text_with(policy, trace_text, |index, c, decision| {
+        decisions.push(sim_decision(index, c, decision));
+    })?;
+    Ok(Simulation { decisions, summary })
+}
+
+/// Simulates trace text without keeping the calls: the text is checked completely first (so
+/// nothing is simulated when it has errors), then read again, each call simulated and handed to
+/// `each` as soon as it is read. For big traces this needs a fraction of the memory and time of
+/// [`parse_trace`] + [`simulate_with`], with the same results.
+pub fn simulate_text_with(
+    policy: Option<&Policy>,
+    trace_text: &str,
+    each: impl FnMut(usize, &TraceCall, Decision),
+) -> Result<Summary, Vec<ValidationError>> {
+    let checked = parse_with(trace_text, Check::default())?;
+    let mut failed = checked.failed_upstream;
+    failed.sort_unstable();
+    failed.dedup();
+    let stream = Stream {
+        engine: Engine::new(policy.cloned()),
+        summary: Summary::default(),
+        failed_upstream: failed,
+        next_failed: 0,
+        each,
+    };
+    parse_with(trace_text, stream).map(|s| s.summary)
+}
+
+/// Checks trace text completely without keeping anything: every problem, as [`parse_trace`]
+/// reports them (empty when the trace is valid).
+pub fn check_trace(trace_text: &str) -> Vec<ValidationError> {
+    parse_with(trace_text, Check::default()).err().unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,20 +446,106 @@ enum When {
     Same,
 }
 
-/// A call read from an entry, before the clock places it.
+/// A call read from an entry, before the clock places it. `args` is `null` when the checking
+/// pass skipped building it (it is known to be an object).
 #[derive(Debug)]
-struct RawCall {
-    tool: String,
+struct RawCall<'a> {
+    tool: Cow<'a, str>,
     args: Value,
-    grant: Option<String>,
+    grant: Option<Cow<'a, str>>,
     when: When,
     upstream_error: bool,
+}
+
+impl RawCall<'_> {
+    fn into_call(self, at_ms: u64) -> TraceCall {
+        TraceCall {
+            tool: self.tool.into_owned(),
+            args: self.args,
+            grant: self.grant.map_or_else(|| DEFAULT_GRANT.to_string(), Cow::into_owned),
+            at_ms,
+            upstream_error: self.upstream_error,
+        }
+    }
+}
+
+/// Where the calls of a trace go as they are read, in order.
+trait Sink {
+    /// How the fast path reads `args`: built ([`Value`]) or only checked ([`Unbuilt`]).
+    type Args: ArgsForm + for<'de> Deserialize<'de>;
+    /// Room for about `n` calls.
+    fn reserve(&mut self, _n: usize) {}
+    /// The next call (`index` counts from 0).
+    fn call(&mut self, index: usize, raw: RawCall<'_>, at_ms: u64);
+    /// An earlier call was answered with a JSON-RPC error.
+    fn upstream_error(&mut self, index: usize);
+}
+
+/// Keeps every call ([`parse_trace`]).
+#[derive(Default)]
+struct Collect(Vec<TraceCall>);
+
+impl Sink for Collect {
+    type Args = Value;
+    fn reserve(&mut self, n: usize) {
+        self.0.reserve(n);
+    }
+    fn call(&mut self, _index: usize, raw: RawCall<'_>, at_ms: u64) {
+        self.0.push(raw.into_call(at_ms));
+    }
+    fn upstream_error(&mut self, index: usize) {
+        if let Some(c) = self.0.get_mut(index) {
+            c.upstream_error = true;
+        }
+    }
+}
+
+/// Keeps nothing but which calls failed upstream (the checking pass).
+#[derive(Default)]
+struct Check {
+    failed_upstream: Vec<usize>,
+}
+
+impl Sink for Check {
+    type Args = Unbuilt;
+    fn call(&mut self, _index: usize, _raw: RawCall<'_>, _at_ms: u64) {}
+    fn upstream_error(&mut self, index: usize) {
+        self.failed_upstream.push(index);
+    }
+}
+
+/// Simulates each call as it is read (the second pass of [`simulate_text_with`]).
+struct Stream<F> {
+    engine: Engine,
+    summary: Summary,
+    /// Sorted indices of calls that failed upstream, found by the checking pass.
+    failed_upstream: Vec<usize>,
+    next_failed: usize,
+    each: F,
+}
+
+impl<F: FnMut(usize, &TraceCall, Decision)> Sink for Stream<F> {
+    type Args = Value;
+    fn call(&mut self, index: usize, raw: RawCall<'_>, at_ms: u64) {
+        let mut call = raw.into_call(at_ms);
+        while self.failed_upstream.get(self.next_failed).is_some_and(|i| *i < index) {
+            self.next_failed += 1;
+        }
+        if self.failed_upstream.get(self.next_failed) == Some(&index) {
+            call.upstream_error = true;
+        }
+        let decision = step(&mut self.engine, &mut self.summary, &call);
+        (self.each)(index, &call, decision);
+    }
+    fn upstream_error(&mut self, _index: usize) {
+        // Known from the checking pass: the response comes after its call has been simulated.
+    }
 }
 
 /// What one entry means.
 enum Item {
     Call {
-        raw: RawCall,
+        raw: RawCall<'static>,
         /// JSON-RPC id of a `tools/call` request, as a key.
         rpc_id: Option<String>,
         /// Pointer and offset of the time field (or of the entry), for clock errors.
@@ -496,56 +625,33 @@ impl Errors {
     }
 }
 
-/// The clock and the calls placed so far.
-struct Builder {
-    calls: Vec<TraceCall>,
+/// The clock, and the sink the placed calls go to.
+struct Builder<S> {
+    sink: S,
+    count: usize,
     start_ms: u64,
     prev: Option<u64>,
     /// JSON-RPC id → index of a `tools/call` still waiting for its response.
     pending: HashMap<String, usize>,
 }
 
-impl Builder {
-    fn new(start_ms: u64) -> Self {
-        Builder { calls: Vec::new(), start_ms, prev: None, pending: HashMap::new() }
+impl<S: Sink> Builder<S> {
+    fn new(sink: S, start_ms: u64) -> Self {
+        Builder { sink, count: 0, start_ms, prev: None, pending: HashMap::new() }
     }
 
     /// The time of the next call; the clock does not move on error.
     fn place(&self, when: When) -> Result<u64, (String, Option<String>)> {
-        let base = self.prev.unwrap_or(self.start_ms);
-        match when {
-            When::Same => Ok(base),
-            When::After(d) => match base.checked_add(d) {
-                Some(t) if t <= MAX_AT_MS => Ok(t),
-                _ => Err((format!("`after_ms` takes call {} past year 9999", self.calls.len()), None)),
-            },
-            When::At(t) => match self.prev {
-                Some(p) if t < p => Err((
-                    format!(
-                        "time goes backwards: call {} is at {} ({t}), before the previous call at {} ({p})",
-                        self.calls.len(),
-                        format_rfc3339_ms(t),
-                        format_rfc3339_ms(p)
-                    ),
-                    Some("calls must be in time order".to_string()),
-                )),
-                _ => Ok(t),
-            },
-        }
+        place(self.prev, self.start_ms, self.count, when)
     }
 
-    fn push(&mut self, raw: RawCall, at_ms: u64, rpc_id: Option<String>) {
+    fn push(&mut self, raw: RawCall<'_>, at_ms: u64, rpc_id: Option<String>) {
         if let Some(id) = rpc_id {
-            self.pending.insert(id, self.calls.len());
+            self.pending.insert(id, self.count);
         }
         self.prev = Some(at_ms);
-        self.calls.push(TraceCall {
-            tool: raw.tool,
-            args: raw.args,
-            grant: raw.grant.unwrap_or_else(|| DEFAULT_GRANT.to_string()),
-            at_ms,
-            upstream_error: raw.upstream_error,
-        });
+        self.sink.call(self.count, raw, at_ms);
+        self.count += 1;
     }
 
     fn apply(&mut self, item: Item, loc: &Loc<'_>, errs: &mut Errors) {
@@ -557,32 +663,63 @@ impl Builder {
             Item::Response { id, error } => {
                 if let Some(i) = self.pending.remove(&id)
                     && error
-                    && let Some(c) = self.calls.get_mut(i)
                 {
-                    c.upstream_error = true;
+                    self.sink.upstream_error(i);
                 }
             }
             Item::Skip => {}
         }
+    }
+
+    fn finish(self, errs: Errors) -> Result<S, Vec<ValidationError>> {
+        if errs.list.is_empty() { Ok(self.sink) } else { Err(errs.list) }
+    }
+}
+
+/// The time of call `index` given the previous call's time (or `start_ms` for the first).
+fn place(prev: Option<u64>, start_ms: u64, index: usize, when: When) -> Result<u64, (String, Option<String>)> {
+    let base = prev.unwrap_or(start_ms);
+    match when {
+        When::Same => Ok(base),
+        When::After(d) => match base.checked_add(d) {
+            Some(t) if t <= MAX_AT_MS => Ok(t),
+            _ => Err((format!("`after_ms` takes call {index} past year 9999"), None)),
+        },
+        When::At(t) => match prev {
+            Some(p) if t < p => Err((
+                format!(
+                    "time goes backwards: call {index} is at {} ({t}), before the previous call at {} ({p})",
+                    format_rfc3339_ms(t),
+                    format_rfc3339_ms(p)
+                ),
+                Some("calls must be in time order".to_string()),
+            )),
+            _ => Ok(t),
+        },
     }
 }
 
 /// Parses a trace in any of the forms of the module documentation. Returns every problem found
 /// (up to [`MAX_ERRORS`]), each with a pointer, a line and a column.
 pub fn parse_trace(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
+    parse_with(text, Collect::default()).map(|c| c.0)
+}
+
+/// Reads the trace into `sink`: JSON Lines, or one JSON document.
+fn parse_with<S: Sink>(text: &str, sink: S) -> Result<S, Vec<ValidationError>> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = body.trim_start();
     match trimmed.as_bytes().first() {
-        None => Ok(Vec::new()),
+        None => Ok(sink),
         Some(b'{') => {
             let first_line = trimmed.lines().next().unwrap_or_default().trim_end();
             if first_line.ends_with('}') && !is_calls_object(first_line) {
-                parse_lines(text)
+                parse_lines(text, sink)
             } else {
-                parse_document(text)
+                parse_document(text, sink)
             }
         }
-        Some(_) => parse_document(text),
+        Some(_) => parse_document(text, sink),
     }
 }
 
@@ -595,15 +732,11 @@ fn is_calls_object(line: &str) -> bool {
     serde_json::from_str::<Probe>(line).is_ok_and(|p| p.calls.is_some())
 }
 
-fn finish(b: Builder, errs: Errors) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
-    if errs.list.is_empty() { Ok(b.calls) } else { Err(errs.list) }
-}
-
 /// JSON Lines: each line on the fast path first, the locating parser when that fails.
-fn parse_lines(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
-    let mut b = Builder::new(0);
-    // One call per line at most: sizing the vector once avoids copying a million calls as it grows.
-    b.calls.reserve(count_newlines(text) + 1);
+fn parse_lines<S: Sink>(text: &str, mut sink: S) -> Result<S, Vec<ValidationError>> {
+    // One call per line at most: sizing once avoids copying a million calls as they grow.
+    sink.reserve(count_newlines(text) + 1);
+    let mut b = Builder::new(sink, 0);
     let mut errs = Errors::default();
     let mut line_no = 0u32;
     for raw_line in text.split('\n') {
@@ -616,7 +749,7 @@ fn parse_lines(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
         if fast_line.trim().is_empty() {
             continue;
         }
-        if let Some(raw) = fast_call(fast_line)
+        if let Some(raw) = fast_call::<S::Args>(fast_line)
             && let Ok(at) = b.place(raw.when)
         {
             b.push(raw, at, None);
@@ -632,7 +765,7 @@ fn parse_lines(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
             }
         }
     }
-    finish(b, errs)
+    b.finish(errs)
 }
 
 /// Counts `\n` bytes, 255 bytes at a time so the comparison vectorises.
@@ -641,10 +774,11 @@ fn count_newlines(text: &str) -> usize {
 }
 
 /// A JSON array or an object with `calls`: the fast path for the whole document first.
-fn parse_document(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
-    if let Some(calls) = fast_document(text) {
-        return Ok(calls);
-    }
+fn parse_document<S: Sink>(text: &str, sink: S) -> Result<S, Vec<ValidationError>> {
+    let sink = match fast_document(text, sink) {
+        Ok(sink) => return Ok(sink),
+        Err(sink) => sink,
+    };
     let mut errs = Errors::default();
     let root = match json::parse(text) {
         Ok(root) => root,
@@ -656,9 +790,9 @@ fn parse_document(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
     let loc = Loc::new(text, 1);
     match &root.kind {
         Kind::Array(items) => {
-            let mut b = Builder::new(0);
+            let mut b = Builder::new(sink, 0);
             entries(&mut b, items, "", &loc, &mut errs);
-            finish(b, errs)
+            b.finish(errs)
         }
         Kind::Object(members) if members.iter().any(|m| m.key == "calls") => {
             check_keys(members, "", "a trace document", DOC_KEYS, &loc, &mut errs);
@@ -668,7 +802,7 @@ fn parse_document(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
             {
                 start_ms = t;
             }
-            let mut b = Builder::new(start_ms);
+            let mut b = Builder::new(sink, start_ms);
             match member(members, "calls").map(|m| &m.value) {
                 Some(Node { kind: Kind::Array(items), .. }) => entries(&mut b, items, "/calls", &loc, &mut errs),
                 Some(other) => errs.at(
@@ -680,15 +814,15 @@ fn parse_document(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
                 ),
                 None => {}
             }
-            finish(b, errs)
+            b.finish(errs)
         }
         Kind::Object(_) => {
             // One entry on its own (a pretty-printed JSON Lines file of one line).
-            let mut b = Builder::new(0);
+            let mut b = Builder::new(sink, 0);
             if let Some(item) = entry(&root, "", &loc, &mut errs) {
                 b.apply(item, &loc, &mut errs);
             }
-            finish(b, errs)
+            b.finish(errs)
         }
         _ => {
             errs.at(
@@ -706,7 +840,7 @@ fn parse_document(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
     }
 }
 
-fn entries(b: &mut Builder, items: &[Node], base: &str, loc: &Loc<'_>, errs: &mut Errors) {
+fn entries<S: Sink>(b: &mut Builder<S>, items: &[Node], base: &str, loc: &Loc<'_>, errs: &mut Errors) {
     for (i, item) in items.iter().enumerate() {
         if errs.full() {
             break;
@@ -719,15 +853,60 @@ fn entries(b: &mut Builder, items: &[Node], base: &str, loc: &Loc<'_>, errs: &mu
 
 // --- fast path: serde straight into small structs; any problem falls back to the locating parser ---
 
+/// How the fast path reads `args`.
+trait ArgsForm {
+    /// The arguments (`null` → `{}`), or `None` when they are not an object.
+    fn object(self) -> Option<Value>;
+}
+
+impl ArgsForm for Value {
+    fn object(self) -> Option<Value> {
+        match self {
+            Value::Null => Some(Value::Object(Map::new())),
+            v @ Value::Object(_) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// Arguments checked to be an object (or `null`) without building them.
+struct Unbuilt;
+
+impl<'de> Deserialize<'de> for Unbuilt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Unbuilt;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Unbuilt, M::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Unbuilt)
+            }
+            fn visit_unit<E>(self) -> Result<Unbuilt, E> {
+                Ok(Unbuilt)
+            }
+        }
+        d.deserialize_any(ObjectVisitor)
+    }
+}
+
+impl ArgsForm for Unbuilt {
+    fn object(self) -> Option<Value> {
+        Some(Value::Null)
+    }
+}
+
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FastCall<'a> {
-    #[serde(alias = "name")]
-    tool: String,
-    #[serde(default, alias = "arguments")]
-    args: Option<Value>,
-    #[serde(default)]
-    grant: Option<String>,
+#[serde(deny_unknown_fields, bound(deserialize = "A: Deserialize<'de>"))]
+struct FastCall<'a, A> {
+    #[serde(borrow, alias = "name")]
+    tool: Cow<'a, str>,
+    #[serde(default = "Option::default", alias = "arguments")]
+    args: Option<A>,
+    #[serde(default, borrow)]
+    grant: Option<&'a str>,
     #[serde(default)]
     at_ms: Option<u64>,
     #[serde(default, borrow)]
@@ -747,16 +926,15 @@ struct FastCall<'a> {
     text: Option<IgnoredAny>,
 }
 
-impl FastCall<'_> {
+impl<'a, A: ArgsForm> FastCall<'a, A> {
     /// The call, when every field is valid (otherwise the locating parser reports why).
-    fn into_raw(self) -> Option<RawCall> {
-        if self.tool.is_empty() || self.grant.as_deref() == Some("") {
+    fn into_raw(self) -> Option<RawCall<'a>> {
+        if self.tool.is_empty() || self.grant == Some("") {
             return None;
         }
         let args = match self.args {
-            None | Some(Value::Null) => Value::Object(Map::new()),
-            Some(v @ Value::Object(_)) => v,
-            Some(_) => return None,
+            None => Value::Object(Map::new()),
+            Some(a) => a.object()?,
         };
         let when = match (self.at_ms, self.ts, self.after_ms) {
             (None, None, None) => When::Same,
@@ -768,49 +946,55 @@ impl FastCall<'_> {
         Some(RawCall {
             tool: self.tool,
             args,
-            grant: self.grant,
+            grant: self.grant.map(Cow::Borrowed),
             when,
             upstream_error: self.upstream_error == Some(true),
         })
     }
 }
 
-fn fast_call(line: &str) -> Option<RawCall> {
-    serde_json::from_str::<FastCall<'_>>(line).ok()?.into_raw()
+fn fast_call<'a, A: ArgsForm + for<'de> Deserialize<'de>>(line: &'a str) -> Option<RawCall<'a>> {
+    serde_json::from_str::<FastCall<'a, A>>(line).ok()?.into_raw()
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FastDoc<'a> {
+#[serde(deny_unknown_fields, bound(deserialize = "A: Deserialize<'de>"))]
+struct FastDoc<'a, A> {
     #[serde(default)]
     start_ms: Option<u64>,
     #[serde(borrow)]
-    calls: Vec<FastCall<'a>>,
+    calls: Vec<FastCall<'a, A>>,
     #[serde(default)]
     #[expect(dead_code, reason = "a description of the recording, accepted and ignored")]
     source: Option<IgnoredAny>,
 }
 
-fn fast_document(text: &str) -> Option<Vec<TraceCall>> {
-    let (start_ms, calls) = match text.trim_start_matches('\u{feff}').trim_start().as_bytes().first() {
-        Some(b'[') => (0, serde_json::from_str::<Vec<FastCall<'_>>>(text.trim_start_matches('\u{feff}')).ok()?),
-        Some(b'{') => {
-            let doc = serde_json::from_str::<FastDoc<'_>>(text.trim_start_matches('\u{feff}')).ok()?;
-            (doc.start_ms.unwrap_or(0), doc.calls)
-        }
-        _ => return None,
+/// The whole document through serde; the sink back untouched when anything is off.
+fn fast_document<S: Sink>(text: &str, mut sink: S) -> Result<S, S> {
+    let text = text.trim_start_matches('\u{feff}');
+    let parsed = match text.trim_start().as_bytes().first() {
+        Some(b'[') => serde_json::from_str::<Vec<FastCall<'_, S::Args>>>(text).map(|calls| (0, calls)),
+        Some(b'{') => serde_json::from_str::<FastDoc<'_, S::Args>>(text).map(|d| (d.start_ms.unwrap_or(0), d.calls)),
+        _ => return Err(sink),
     };
+    let Ok((start_ms, calls)) = parsed else { return Err(sink) };
     if start_ms > MAX_AT_MS {
-        return None;
+        return Err(sink);
     }
-    let mut b = Builder::new(start_ms);
-    b.calls.reserve(calls.len());
-    for c in calls {
-        let raw = c.into_raw()?;
-        let at = b.place(raw.when).ok()?;
-        b.push(raw, at, None);
+    // Place every call before handing any to the sink, so a fallback starts from scratch.
+    let mut placed = Vec::with_capacity(calls.len());
+    let mut prev = None;
+    for (i, c) in calls.into_iter().enumerate() {
+        let Some(raw) = c.into_raw() else { return Err(sink) };
+        let Ok(at) = place(prev, start_ms, i, raw.when) else { return Err(sink) };
+        prev = Some(at);
+        placed.push((raw, at));
     }
-    Some(b.calls)
+    sink.reserve(placed.len());
+    for (i, (raw, at)) in placed.into_iter().enumerate() {
+        sink.call(i, raw, at);
+    }
+    Ok(sink)
 }
 
 // --- the locating path: the span-keeping parser, every problem reported ---
@@ -899,9 +1083,9 @@ fn ms_value(node: &Node, ptr: &str, what: &str, loc: &Loc<'_>, errs: &mut Errors
 }
 
 /// Reads a non-empty string field.
-fn string_value(node: &Node, ptr: &str, what: &str, loc: &Loc<'_>, errs: &mut Errors) -> Option<String> {
+fn string_value(node: &Node, ptr: &str, what: &str, loc: &Loc<'_>, errs: &mut Errors) -> Option<Cow<'static, str>> {
     match &node.kind {
-        Kind::String(s) if !s.is_empty() => Some(s.clone()),
+        Kind::String(s) if !s.is_empty() => Some(Cow::Owned(s.clone())),
         Kind::String(_) => {
             errs.at(loc, ptr, node.start, format!("`{what}` must not be empty"), None);
             None
@@ -997,7 +1181,12 @@ fn upstream_error_value(members: &[Member], ptr: &str, loc: &Loc<'_>, errs: &mut
     }
 }
 
-fn grant_value(members: &[Member], ptr: &str, loc: &Loc<'_>, errs: &mut Errors) -> Result<Option<String>, ()> {
+fn grant_value(
+    members: &[Member],
+    ptr: &str,
+    loc: &Loc<'_>,
+    errs: &mut Errors,
+) -> Result<Option<Cow<'static, str>>, ()> {
     match member(members, "grant") {
         None => Ok(None),
         Some(m) => string_value(&m.value, &child(ptr, "grant"), "grant", loc, errs).map(Some).ok_or(()),
@@ -1722,6 +1911,70 @@ mod tests {
         let back: Simulation = serde_json::from_value(v).unwrap();
         assert_eq!(back, sim);
         assert!(simulate_text(Some(&p), "[1]").is_err());
+    }
+
+    /// Traces of every form, including a wire log whose error response marks an earlier call.
+    const FORMS: &[&str] = &[
+        r#"[{"tool": "refund", "args": {"amount": 5}, "at_ms": 1767225600000}, {"tool": "refund"}, {"tool": "refund"}, {"tool": "nuke"}]"#,
+        r#"{"start_ms": 1767225600000, "calls": [{"tool": "refund", "upstream_error": true}, {"tool": "refund"}, {"tool": "refund", "after_ms": 5}, {"tool": "refund"}]}"#,
+        "{\"tool\": \"refund\", \"at_ms\": 1767225600000}\n{\"tool\": \"refund\", \"args\": {\"amount\": 500}}\n\n{\"name\": \"refund\", \"arguments\": null}\n{\"tool\": \"refund\"}\n{\"tool\": \"refund\", \"after_ms\": 60000}\n",
+        concat!(
+            r#"{"ts":"2026-01-01T00:00:00Z","dir":"client->server","msg":{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"refund"}}}"#,
+            "\n",
+            r#"{"ts":"2026-01-01T00:00:01Z","dir":"client->server","msg":{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"refund"}}}"#,
+            "\n",
+            r#"{"ts":"2026-01-01T00:00:02Z","dir":"server->client","msg":{"jsonrpc":"2.0","id":2,"result":{}}}"#,
+            "\n",
+            r#"{"ts":"2026-01-01T00:00:03Z","dir":"server->client","msg":{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"down"}}}"#,
+            "\n",
+            r#"{"tool": "refund", "after_ms": 1}"#,
+            "\n",
+            r#"{"tool": "refund"}"#,
+        ),
+    ];
+
+    #[test]
+    fn streaming_simulation_matches_parse_then_simulate() {
+        let p = policy(REFUNDS);
+        for text in FORMS.iter().copied().chain([
+            include_str!("../../tests/fixtures/traces/everything.stdio.wire.jsonl"),
+            include_str!("../../tests/fixtures/traces/everything.calls.json"),
+        ]) {
+            let calls = ok(text);
+            let whole = simulate(Some(&p), &calls);
+            let mut streamed = Vec::new();
+            let summary = simulate_text_with(Some(&p), text, |i, c, d| {
+                assert_eq!(c, &calls[i], "the streamed call is the parsed call");
+                streamed.push(sim_decision(i, c, d));
+            })
+            .unwrap();
+            assert_eq!(streamed, whole.decisions, "{text}");
+            assert_eq!(summary, whole.summary);
+            assert_eq!(simulate_text(Some(&p), text).unwrap(), whole);
+            assert!(check_trace(text).is_empty());
+        }
+        // The wire log's error response (after two more lines) released call 0's quota.
+        let calls = ok(FORMS[3]);
+        assert_eq!(calls.iter().map(|c| c.upstream_error).collect::<Vec<_>>(), [true, false, false, false]);
+        let sim = simulate(Some(&p), &calls);
+        assert_eq!(sim.decisions[1].decision.counters[0].used, 1);
+        assert_eq!(sim.decisions[3].decision.outcome, Outcome::RateLimited);
+    }
+
+    #[test]
+    fn checking_reports_what_parsing_reports_and_simulates_nothing() {
+        for text in [
+            "{\"tool\": \"a\", \"args\": [1]}\n{\"tool\": \"a\", \"at-ms\": 1}\n",
+            r#"[{"tool": "a", "at_ms": 5}, {"tool": "a", "at_ms": 4}]"#,
+            r#"{"calls": [{"tool": "a", "args": "x"}]}"#,
+            "{\"tool\": \"a\", \"args\": {\"x\": }}\n",
+        ] {
+            let e = errs(text);
+            assert_eq!(check_trace(text), e, "{text}");
+            let mut seen = 0;
+            assert_eq!(simulate_text_with(None, text, |_, _, _| seen += 1).unwrap_err(), e);
+            assert_eq!(seen, 0, "nothing is simulated before the whole trace is known to be valid");
+        }
     }
 
     #[test]
