@@ -258,6 +258,13 @@ pub fn simulate_text_with(
         summary: Summary::default(),
         failed_upstream: failed,
         next_failed: 0,
+        call: TraceCall {
+            tool: String::new(),
+            args: Value::Null,
+            grant: String::new(),
+            at_ms: 0,
+            upstream_error: false,
+        },
         each,
     };
     parse_with(trace_text, stream).map(|s| s.summary)
@@ -521,21 +528,27 @@ struct Stream<F> {
     /// Sorted indices of calls that failed upstream, found by the checking pass.
     failed_upstream: Vec<usize>,
     next_failed: usize,
+    call: TraceCall,
     each: F,
 }
 
 impl<F: FnMut(usize, &TraceCall, Decision)> Sink for Stream<F> {
     type Args = Value;
     fn call(&mut self, index: usize, raw: RawCall<'_>, at_ms: u64) {
-        let mut call = raw.into_call(at_ms);
         while self.failed_upstream.get(self.next_failed).is_some_and(|i| *i < index) {
             self.next_failed += 1;
         }
-        if self.failed_upstream.get(self.next_failed) == Some(&index) {
-            call.upstream_error = true;
-        }
-        let decision = step(&mut self.engine, &mut self.summary, &call);
-        (self.each)(index, &call, decision);
+        // One call buffer for the whole trace: its strings are reused, not reallocated per call.
+        let call = &mut self.call;
+        call.tool.clear();
+        call.tool.push_str(&raw.tool);
+        call.grant.clear();
+        call.grant.push_str(raw.grant.as_deref().unwrap_or(DEFAULT_GRANT));
+        call.args = raw.args;
+        call.at_ms = at_ms;
+        call.upstream_error = raw.upstream_error || self.failed_upstream.get(self.next_failed) == Some(&index);
+        let decision = step(&mut self.engine, &mut self.summary, call);
+        (self.each)(index, call, decision);
     }
     fn upstream_error(&mut self, _index: usize) {
         // Known from the checking pass: the response comes after its call has been simulated.
