@@ -894,7 +894,7 @@ impl<'de> Deserialize<'de> for Unbuilt {
                 f.write_str("an object")
             }
             fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Unbuilt, M::Error> {
-                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                while m.next_entry::<Skipped, Skipped>()?.is_some() {}
                 Ok(Unbuilt)
             }
             fn visit_unit<E>(self) -> Result<Unbuilt, E> {
@@ -902,6 +902,50 @@ impl<'de> Deserialize<'de> for Unbuilt {
             }
         }
         d.deserialize_any(ObjectVisitor)
+    }
+}
+
+/// Any JSON value, skipped. Unlike [`IgnoredAny`] it goes through `deserialize_any`, so
+/// serde_json's nesting limit applies exactly as when building a [`Value`]: checking and
+/// building accept the same documents.
+struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SkipVisitor;
+        impl<'de> serde::de::Visitor<'de> for SkipVisitor {
+            type Value = Skipped;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_unit<E>(self) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut s: S) -> Result<Skipped, S::Error> {
+                while s.next_element::<Skipped>()?.is_some() {}
+                Ok(Skipped)
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Skipped, M::Error> {
+                while m.next_entry::<Skipped, Skipped>()?.is_some() {}
+                Ok(Skipped)
+            }
+        }
+        d.deserialize_any(SkipVisitor)
     }
 }
 
@@ -1988,6 +2032,44 @@ mod tests {
             assert_eq!(simulate_text_with(None, text, |_, _, _| seen += 1).unwrap_err(), e);
             assert_eq!(seen, 0, "nothing is simulated before the whole trace is known to be valid");
         }
+    }
+
+    #[test]
+    fn checking_and_building_agree_on_deeply_nested_arguments() {
+        for n in [1usize, 100, 126, 127, 128, 129, 500] {
+            let args = "{\"a\": [".repeat(n) + "1" + &"]}".repeat(n);
+            for text in
+                [format!("{{\"tool\": \"x\", \"args\": {args}}}\n"), format!("[{{\"tool\": \"x\", \"args\": {args}}}]")]
+            {
+                let parsed = parse_trace(&text);
+                assert_eq!(check_trace(&text), parsed.clone().err().unwrap_or_default(), "depth {n}");
+                let streamed = simulate_text_with(None, &text, |_, _, _| {}).map(|s| s.calls);
+                assert_eq!(streamed, parsed.map(|c| c.len()), "depth {n}");
+            }
+        }
+        assert!(
+            parse_trace(&format!("{{\"tool\": \"x\", \"args\": {}}}", "{\"a\": [".repeat(64) + "1" + &"]}".repeat(64)))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn checking_and_building_agree_on_broken_escapes() {
+        for args in [
+            r#"{"\ud800": 1}"#,
+            r#"{"a": "\ud800"}"#,
+            r#"{"a": ["\udc00x"]}"#,
+            r#"{"a": "\q"}"#,
+            r#"{"\u00e9": "\ud83d\ude00"}"#,
+        ] {
+            for text in
+                [format!("{{\"tool\": \"x\", \"args\": {args}}}\n"), format!("[{{\"tool\": \"x\", \"args\": {args}}}]")]
+            {
+                let parsed = parse_trace(&text);
+                assert_eq!(check_trace(&text), parsed.clone().err().unwrap_or_default(), "{text}");
+            }
+        }
+        assert_eq!(ok(r#"[{"tool": "x", "args": {"\u00e9": "\ud83d\ude00"}}]"#)[0].args, json!({"é": "😀"}));
     }
 
     #[test]
