@@ -2072,6 +2072,62 @@ mod tests {
         assert_eq!(ok(r#"[{"tool": "x", "args": {"\u00e9": "\ud83d\ude00"}}]"#)[0].args, json!({"é": "😀"}));
     }
 
+    /// The locating parser alone, line by line (what the fast path falls back to).
+    fn slow_lines(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
+        let mut b = Builder::new(Collect::default(), 0);
+        let mut errs = Errors::default();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let line_no = u32::try_from(i + 1).unwrap();
+            let loc = Loc::new(line, line_no);
+            match json::parse(line) {
+                Err(e) => errs.syntax(&e, line_no),
+                Ok(node) => {
+                    if let Some(item) = entry(&node, "", &loc, &mut errs) {
+                        b.apply(item, &loc, &mut errs);
+                    }
+                }
+            }
+        }
+        b.finish(errs).map(|c| c.0)
+    }
+
+    #[test]
+    fn the_fast_path_and_the_locating_parser_read_calls_identically() {
+        let lines = [
+            r#"{"tool": "a"}"#,
+            r#"{"name": "b", "arguments": {"x": [1, 2.5, -3, 1e2, null, true, {"y": "z"}], "big": 18446744073709551615}}"#,
+            r#"{"tool": "c", "args": null, "grant": "g", "after_ms": 0}"#,
+            r#"{"tool": "d", "ts": "2026-01-01T00:00:00.5+00:00", "upstream_error": false}"#,
+            r#"{"tool": "e", "at_ms": 1767225600500, "grant": "h", "upstream_error": true, "isError": true, "text": "x", "result_ts": 1}"#,
+            r#"{"tool": "f\u00e9\n", "after_ms": 7, "grant": null, "at_ms": null, "ts": null}"#,
+            r#"{"tool": "g", "args": {"s": "\"quoted\" \\ \/ \b\f\n\r\t", "dup": 1, "dup": 2}}"#,
+            r#"  {"tool":"h","args":{}}  "#,
+        ];
+        let text = lines.join("\n");
+        let fast = ok(&text);
+        assert_eq!(slow_lines(&text).unwrap(), fast);
+        assert_eq!(fast.len(), lines.len());
+        assert_eq!(fast[6].args, json!({"s": "\"quoted\" \\ / \u{8}\u{c}\n\r\t", "dup": 2}));
+        assert_eq!(fast[5].tool, "fé\n");
+        assert_eq!(fast[4].at_ms, T0 + 500);
+        assert_eq!(fast[5].at_ms, T0 + 507);
+        for bad in [
+            r#"{"tool": "a", "args": 1}"#,
+            r#"{"tool": "", "args": {}}"#,
+            r#"{"tool": "a", "grant": ""}"#,
+            r#"{"tool": "a", "at_ms": 1, "after_ms": 1}"#,
+            r#"{"tool": "a", "ts": "2026-01-01"}"#,
+            r#"{"tool": "a", "at_ms": 253402300800000}"#,
+            r#"{"tool": "a", "tool": "b"}"#,
+            r#"{"tool": "a", "at_ms": 1.0}"#,
+        ] {
+            assert_eq!(slow_lines(bad).unwrap_err(), errs(bad), "{bad}");
+        }
+    }
+
     #[test]
     fn the_recorded_session_simulates_under_a_policy() {
         let p = policy(
