@@ -480,6 +480,8 @@ impl RawCall<'_> {
 trait Sink {
     /// How the fast path reads `args`: built ([`Value`]) or only checked ([`Unbuilt`]).
     type Args: ArgsForm + for<'de> Deserialize<'de>;
+    /// Whether the sink keeps calls (and should make room for them up front).
+    const KEEPS_CALLS: bool = false;
     /// Room for about `n` calls.
     fn reserve(&mut self, _n: usize) {}
     /// The next call (`index` counts from 0).
@@ -494,6 +496,7 @@ struct Collect(Vec<TraceCall>);
 
 impl Sink for Collect {
     type Args = Value;
+    const KEEPS_CALLS: bool = true;
     fn reserve(&mut self, n: usize) {
         self.0.reserve(n);
     }
@@ -748,7 +751,9 @@ fn is_calls_object(line: &str) -> bool {
 /// JSON Lines: each line on the fast path first, the locating parser when that fails.
 fn parse_lines<S: Sink>(text: &str, mut sink: S) -> Result<S, Vec<ValidationError>> {
     // One call per line at most: sizing once avoids copying a million calls as they grow.
-    sink.reserve(count_newlines(text) + 1);
+    if S::KEEPS_CALLS {
+        sink.reserve(count_newlines(text) + 1);
+    }
     let mut b = Builder::new(sink, 0);
     let mut errs = Errors::default();
     let mut line_no = 0u32;
