@@ -3,9 +3,9 @@
 //! A counter is identified by `(grant, counter name)` and holds the count of the newest window it
 //! was charged in. The window maths is one pure function, [`check`].
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Window;
@@ -191,7 +191,7 @@ impl Counters {
     /// Replaces every counter with the snapshot's. Fails (changing nothing) on an entry whose
     /// window start is not aligned to its window, or on a duplicate `(grant, counter)`.
     pub fn restore(&mut self, snapshot: &CounterSnapshot) -> Result<(), String> {
-        let mut by_grant: HashMap<Arc<str>, HashMap<Arc<str>, Slot>> = HashMap::new();
+        let mut by_grant: HashMap<Arc<str>, HashMap<Arc<str>, Slot>> = HashMap::default();
         for (i, e) in snapshot.counters.iter().enumerate() {
             if e.window_start_ms % e.window.millis() != 0 {
                 return Err(format!(
