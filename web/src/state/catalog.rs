@@ -36,22 +36,9 @@ pub struct TableFilter {
     pub class: Option<ToolClass>,
 }
 
-/// A class's label.
-pub fn class_label(c: ToolClass) -> &'static str {
-    match c {
-        ToolClass::Read => "read",
-        ToolClass::Write => "write",
-        ToolClass::Execute => "execute",
-        ToolClass::Destructive => "destructive",
-    }
-}
-
-/// Every class, for the filter.
-pub const CLASSES: [ToolClass; 4] = [ToolClass::Read, ToolClass::Write, ToolClass::Execute, ToolClass::Destructive];
-
-/// Parses a class label.
+/// Parses a class name (`read`, `write`, `execute`, `destructive`).
 pub fn parse_class(s: &str) -> Option<ToolClass> {
-    CLASSES.into_iter().find(|c| class_label(*c) == s)
+    ToolClass::ALL.into_iter().find(|c| c.as_str() == s)
 }
 
 /// Every row: the tool list in order, then names the policy mentions that the list lacks.

@@ -1,17 +1,14 @@
 //! The engine API the app uses beyond policy evaluation: traces, simulation, lint and suggest.
 //!
-//! TEMPORARY BRIDGE: `engine/src/{trace,lint,suggest}.rs` are being written on other branches.
-//! This file mirrors their planned public API with minimal implementations so the app builds
-//! meanwhile; once they land on `main` it becomes plain re-exports.
+//! TEMPORARY BRIDGE for traces: `engine/src/trace.rs` is being written on another branch. The
+//! trace part below mirrors its planned public API with a minimal implementation so the app builds
+//! meanwhile; once it lands on `main` this file becomes plain re-exports (lint and suggest already are).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
-use toolgate_engine::{
-    Call, Decision, DefaultAction, Engine, Limit, Outcome, Policy, PolicyDoc, ToolInfo, ToolRules, ValidationError,
-    Window,
-};
+use toolgate_engine::{Call, Decision, Engine, Outcome, Policy, ValidationError};
 
 /// One call of a trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -192,97 +189,5 @@ pub fn simulate(policy: Option<&Policy>, calls: &[TraceCall]) -> Simulation {
     Simulation { decisions, summary }
 }
 
-/// A lint warning.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Warning {
-    /// Stable code.
-    pub code: String,
-    /// Pointer.
-    pub pointer: String,
-    /// Message.
-    pub message: String,
-    /// Hint.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-}
-
-/// Lint warnings against a tool list.
-pub fn lint(doc: &PolicyDoc, tools: Option<&[ToolInfo]>) -> Vec<Warning> {
-    let Some(tools) = tools else { return Vec::new() };
-    let known = |n: &str| tools.iter().any(|t| t.name == n);
-    let mut out = Vec::new();
-    for name in doc.tools.iter().flat_map(|t| t.keys()) {
-        if !known(name) {
-            out.push(Warning {
-                code: "unknown-tool".into(),
-                pointer: toolgate_engine::policy::pointer(["tools", name]),
-                message: format!("`{name}` is not in the tool list"),
-                help: None,
-            });
-        }
-    }
-    out
-}
-
-/// Tool classes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ToolClass {
-    /// Reads.
-    Read,
-    /// Writes.
-    Write,
-    /// Executes.
-    Execute,
-    /// Destroys.
-    Destructive,
-}
-
-/// Classifies a tool.
-pub fn classify(tool: &ToolInfo) -> ToolClass {
-    let a = &tool.annotations;
-    if a.get("destructiveHint").and_then(Value::as_bool) == Some(true) || tool.name.contains("delete") {
-        ToolClass::Destructive
-    } else if a.get("readOnlyHint").and_then(Value::as_bool) == Some(true)
-        || ["get", "list", "search", "read"].iter().any(|v| tool.name.starts_with(v))
-    {
-        ToolClass::Read
-    } else if tool.name.contains("run") || tool.name.contains("exec") {
-        ToolClass::Execute
-    } else {
-        ToolClass::Write
-    }
-}
-
-/// A starter policy.
-pub fn suggest(tools: &[ToolInfo]) -> PolicyDoc {
-    let mut doc = PolicyDoc::new(DefaultAction::Deny);
-    let mut hide = Vec::new();
-    let mut entries = indexmap::IndexMap::new();
-    for t in tools {
-        let limit = |max: u64| ToolRules {
-            limits: Some(vec![Limit {
-                counter: format!("{}_per_minute", t.name),
-                window: Window::Minute,
-                max,
-                scope: None,
-                on_deny: None,
-            }]),
-            ..ToolRules::default()
-        };
-        match classify(t) {
-            ToolClass::Destructive => hide.push(t.name.clone()),
-            ToolClass::Execute => {
-                entries.insert(t.name.clone(), limit(10));
-            }
-            ToolClass::Write => {
-                entries.insert(t.name.clone(), limit(30));
-            }
-            ToolClass::Read => {
-                entries.insert(t.name.clone(), ToolRules::default());
-            }
-        }
-    }
-    doc.hide = (!hide.is_empty()).then_some(hide);
-    doc.tools = (!entries.is_empty()).then_some(entries);
-    doc
-}
+pub use toolgate_engine::lint::{Warning, lint};
+pub use toolgate_engine::suggest::{ToolClass, classify, explain_class, suggest};

@@ -6,6 +6,7 @@ pub mod builder;
 pub mod catalog;
 pub mod engine_api;
 pub mod locate;
+pub mod rules;
 pub mod share;
 pub mod sim;
 pub mod timeline;
