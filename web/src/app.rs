@@ -352,7 +352,9 @@ fn Header() -> impl IntoView {
     view! {
         <header class="topbar">
             <div class="brand">
-                <span class="logo" aria-hidden="true">"⛩"</span>
+                <svg class="logo" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round">
+                    <path d="M3 5h18M5 9h14M7 5v15M17 5v15"/>
+                </svg>
                 <span class="brand-name">"toolgate"</span>
                 <span class="brand-tag">"MCP policy builder & dry run"</span>
             </div>

@@ -78,7 +78,7 @@ pub fn Builder() -> impl IntoView {
             <button class="btn btn-accent" on:click=apply_suggestion data-testid="apply-suggestion"
                 prop:disabled=move || state.tools.with(|t| t.is_empty())
                 title="Hide destructive tools, rate-limit writes (30/min) and executes (10/min), allow reads">
-                "✨ Start from a suggestion"
+                "Start from a suggestion"
             </button>
         </div>
         <Show when=is_null>

@@ -161,8 +161,8 @@ fn Pager(
                 let to = ((current() + 1) * PAGE_SIZE).min(r);
                 format!("{from}–{to} of {r} · page {} of {}", current() + 1, pages.get())
             }}</span>
-            <button class="btn btn-small" data-testid="page-next" on:click=move |_| page.set((current() + 1).min(pages.get().saturating_sub(1))) prop:disabled=move || current() + 1 >= pages.get() aria-label="Next page">"›"</button>
-            <button class="btn btn-small" on:click=move |_| page.set(pages.get().saturating_sub(1)) prop:disabled=move || current() + 1 >= pages.get() aria-label="Last page">"»"</button>
+            <button class="btn btn-small" data-testid="page-next" on:click=move |_| page.set((current() + 1).min(pages.get().saturating_sub(1))) prop:disabled=move || { current() + 1 >= pages.get() } aria-label="Next page">"›"</button>
+            <button class="btn btn-small" on:click=move |_| page.set(pages.get().saturating_sub(1)) prop:disabled=move || { current() + 1 >= pages.get() } aria-label="Last page">"»"</button>
         </div>
     }
 }
@@ -268,7 +268,7 @@ fn SummaryView(summary: Summary) -> impl IntoView {
                     <span class=format!("seg seg-{key}") style=format!("flex-grow: {n}")></span>
                 }).collect_view()}
             </div>
-            <details class="by-tool" open=n_tools <= 8>
+            <details class="by-tool" open={n_tools <= 8}>
                 <summary>{format!("By tool ({n_tools})")}</summary>
                 <table class="by-tool-table">
                     <thead><tr><th>"tool"</th><th>"calls"</th><th>"allowed"</th><th>"denied"</th><th>"hidden"</th><th>"rate limited"</th></tr></thead>

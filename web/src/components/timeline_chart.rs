@@ -132,10 +132,10 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                 }).collect_view())}
             </div>
             <div class="zoom" role="group" aria-label="Zoom the timeline">
-                <button class="btn btn-small" on:click=move |_| pan(-1) prop:disabled=move || range.get().0 <= full.0 aria-label="Pan left">"◀"</button>
+                <button class="btn btn-small" on:click=move |_| pan(-1) prop:disabled=move || { range.get().0 <= full.0 } aria-label="Pan left">"◀"</button>
                 <button class="btn btn-small" on:click=move |_| zoom(0.25) data-testid="zoom-in" aria-label="Zoom in">"+"</button>
                 <button class="btn btn-small" on:click=move |_| zoom(4.0) prop:disabled=move || !zoomed() aria-label="Zoom out">"−"</button>
-                <button class="btn btn-small" on:click=move |_| pan(1) prop:disabled=move || range.get().1 >= full.1 aria-label="Pan right">"▶"</button>
+                <button class="btn btn-small" on:click=move |_| pan(1) prop:disabled=move || { range.get().1 >= full.1 } aria-label="Pan right">"▶"</button>
                 <button class="btn btn-small" on:click=move |_| range.set(full) prop:disabled=move || !zoomed()>"All"</button>
                 <Show when=has_counters>
                     <button class="btn btn-small" on:click=edge_zoom.clone() data-testid="zoom-edge" title="Zoom onto the busiest window boundary">"Window edge"</button>
