@@ -192,10 +192,16 @@ export class AppPage {
     };
   }
 
-  async screenshot(name, opts = {}) {
+  /** A screenshot of the viewport, scrolled to `selector` first when given. (Not full-page: the
+   * layout uses viewport heights, which a full-page capture would stretch.) */
+  async screenshot(name, selector) {
     await mkdir(SCREENSHOTS, { recursive: true });
+    if (selector) {
+      await this.page.locator(selector).first().evaluate((el) => el.scrollIntoView({ block: 'start', behavior: 'instant' }));
+      await this.page.waitForTimeout(150);
+    }
     const path = join(SCREENSHOTS, `${name}.png`);
-    await this.page.screenshot({ path, fullPage: true, ...opts });
+    await this.page.screenshot({ path });
     return path;
   }
 }

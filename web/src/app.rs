@@ -37,6 +37,8 @@ pub struct Problem {
     pub help: Option<String>,
     /// Where in the text (when it could be found).
     pub span: Option<Span>,
+    /// The column the parser or validator reported (errors only).
+    pub column: Option<u32>,
 }
 
 /// Timings of the last load and run, shown in the page (and read by the browser tests).
@@ -189,7 +191,15 @@ impl AppState {
                         (Some(l), Some(c)) => Some(line_span(&text, l, c)),
                         _ => locate_pointer(&text, &e.pointer),
                     };
-                    Problem { is_error: true, code: None, pointer: e.pointer, message: e.message, help: e.help, span }
+                    Problem {
+                        is_error: true,
+                        code: None,
+                        pointer: e.pointer,
+                        message: e.message,
+                        help: e.help,
+                        span,
+                        column: e.column,
+                    }
                 })
                 .collect(),
             Ok(None) => Vec::new(),
@@ -204,6 +214,7 @@ impl AppState {
                         pointer: w.pointer,
                         message: w.message,
                         help: w.help,
+                        column: None,
                     })
                     .collect()
             }),

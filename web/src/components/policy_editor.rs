@@ -122,7 +122,10 @@ fn ProblemItem(problem: Problem) -> impl IntoView {
                     <span class="problem-msg">{problem.message.clone()}</span>
                     {problem.help.clone().map(|h| view! { <span class="problem-help">{h}</span> })}
                     <span class="problem-where">
-                        {line.map(|l| view! { <span class="chip">{format!("line {l}")}</span> })}
+                        {line.map(|l| view! { <span class="chip">{match problem.column {
+                            Some(c) => format!("line {l}, column {c}"),
+                            None => format!("line {l}"),
+                        }}</span> })}
                         {(!problem.pointer.is_empty()).then(|| view! { <code class="ptr">{problem.pointer.clone()}</code> })}
                         {problem.code.clone().map(|c| view! { <span class="chip chip-code">{c}</span> })}
                     </span>

@@ -9,26 +9,34 @@ use leptos::prelude::*;
 use crate::state::sim::SimResult;
 use crate::state::timeline::{Column, Timeline, build, format_clock, format_duration, format_utc, full_range, ticks};
 
-const W: f64 = 960.0;
+/// Width used before the chart's box is measured.
+const DEFAULT_W: f64 = 960.0;
 const H: f64 = 250.0;
 const LEFT: f64 = 48.0;
 const RIGHT: f64 = 52.0;
 const TOP: f64 = 18.0;
 const BOTTOM: f64 = 30.0;
-const COLUMNS: usize = 430;
+/// Pixels per column (the chart never draws one element per call).
+const COLUMN_PX: f64 = 2.0;
+/// Minimum pixels between two labelled window boundaries.
+const LABEL_GAP: f64 = 72.0;
 const SERIES_COLOURS: [&str; 4] = ["#4f46e5", "#0891b2", "#c026d3", "#0f766e"];
 
-fn plot_w() -> f64 {
-    W - LEFT - RIGHT
+fn plot_w(w: f64) -> f64 {
+    (w - LEFT - RIGHT).max(40.0)
+}
+
+fn columns_for(w: f64) -> usize {
+    (plot_w(w) / COLUMN_PX).floor().max(10.0) as usize
 }
 
 fn plot_h() -> f64 {
     H - TOP - BOTTOM
 }
 
-fn x_of(t: &Timeline, ms: u64) -> f64 {
+fn x_of(t: &Timeline, ms: u64, w: f64) -> f64 {
     let span = t.end_ms.saturating_sub(t.start_ms).max(1) as f64;
-    LEFT + plot_w() * (ms.saturating_sub(t.start_ms) as f64 / span).min(1.0)
+    LEFT + plot_w(w) * (ms.saturating_sub(t.start_ms) as f64 / span).min(1.0)
 }
 
 fn column_tooltip(t: &Timeline, i: usize, c: &Column) -> String {
@@ -60,9 +68,25 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
     let decisions = result;
     let full = full_range(&decisions.simulation.decisions);
     let range = RwSignal::new(full);
+    // The chart is drawn at its real pixel width (measured, and again on resize) so text stays crisp.
+    let width = RwSignal::new(DEFAULT_W);
+    let wrap = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = wrap.get() {
+            width.set(f64::from(el.client_width()).max(320.0));
+        }
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        if let Some(el) = wrap.get_untracked() {
+            width.set(f64::from(el.client_width()).max(320.0));
+        }
+    });
+    on_cleanup(move || resize.remove());
     let data = {
         let decisions = decisions.clone();
-        Memo::new(move |_| build(&decisions.simulation.decisions, range.get(), COLUMNS, SERIES_COLOURS.len()))
+        Memo::new(move |_| {
+            build(&decisions.simulation.decisions, range.get(), columns_for(width.get()), SERIES_COLOURS.len())
+        })
     };
     let zoom = move |factor: f64| {
         range.update(|r| {
@@ -96,7 +120,7 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
         let decisions = decisions.clone();
         move |_| {
             // Zoom onto the busiest window boundary: the fixed-window edge burst.
-            let t = build(&decisions.simulation.decisions, full, COLUMNS, 4);
+            let t = build(&decisions.simulation.decisions, full, columns_for(width.get_untracked()), 4);
             let Some(w) = t.boundary_window else { return };
             let step = w.millis();
             let best =
@@ -144,13 +168,16 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
         </div>
         <p class="muted small chart-range">{move || {
             let (a, b) = range.get();
-            format!("{} → {} UTC · {} per column", format_utc(a), format_clock(b, false), format_duration(((b - a) / COLUMNS as u64).max(1)))
+            let cols = columns_for(width.get()) as u64;
+            format!("{} → {} UTC · {} per column", format_utc(a), format_clock(b, false), format_duration(((b - a) / cols.max(1)).max(1)))
         }}</p>
-        <svg class="timeline" data-testid="timeline" viewBox=format!("0 0 {W} {H}") preserveAspectRatio="none" role="img"
+        <div class="chart-box" node_ref=wrap>
+        <svg class="timeline" data-testid="timeline" viewBox=move || format!("0 0 {} {H}", width.get()) role="img"
             aria-label=move || data.with(|d| format!("Calls over time: {} columns, peak {} calls per column", d.columns.len(), d.peak))>
             {move || data.with(|t| {
+                let w = width.get();
                 let ph = plot_h();
-                let pw = plot_w();
+                let pw = plot_w(w);
                 let col_w = pw / t.columns.len().max(1) as f64;
                 let peak = f64::from(t.peak);
                 let grid = [0.5f64, 1.0].map(|f| view! {
@@ -161,11 +188,20 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                     <text class="axis" x=LEFT - 6.0 y=TOP + ph text-anchor="end">"0"</text>
                     <text class="axis" x=8.0 y=TOP + ph / 2.0 transform=format!("rotate(-90 8 {})", TOP + ph / 2.0) text-anchor="middle">"calls"</text>
                 };
-                let boundaries = t.boundaries.iter().map(|b| {
-                    let x = x_of(t, *b);
+                // Label every k-th boundary so labels never overlap.
+                let gap = match t.boundaries.as_slice() {
+                    [a, b, ..] => x_of(t, *b, w) - x_of(t, *a, w),
+                    _ => f64::MAX,
+                };
+                let every = (LABEL_GAP / gap.max(1.0)).ceil().max(1.0) as usize;
+                let boundaries = t.boundaries.iter().enumerate().map(|(i, b)| {
+                    let x = x_of(t, *b, w);
+                    let label = (i % every == 0).then(|| view! {
+                        <text class="boundary-label" x=x + 3.0 y=TOP - 6.0>{format_clock(*b, true)}</text>
+                    });
                     view! {
                         <line class="boundary" x1=x x2=x y1=TOP - 4.0 y2=TOP + ph/>
-                        <text class="boundary-label" x=x + 3.0 y=TOP - 6.0>{format_clock(*b, true)}</text>
+                        {label}
                     }
                 }).collect_view();
                 let bars = t.columns.iter().enumerate().filter(|(_, c)| c.total() > 0).map(|(i, c)| {
@@ -216,8 +252,9 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                     <text class="axis" x=LEFT + pw + 4.0 y=TOP + 4.0>"max"</text>
                     <text class="axis" x=LEFT + pw + 4.0 y=TOP + ph>"0"</text>
                 });
-                let x_ticks = ticks(t.start_ms, t.end_ms, 8).into_iter().map(|tk| {
-                    let x = x_of(t, tk);
+                let max_ticks = ((pw / 110.0) as usize).clamp(2, 10);
+                let x_ticks = ticks(t.start_ms, t.end_ms, max_ticks).into_iter().map(|tk| {
+                    let x = x_of(t, tk, w);
                     view! {
                         <line class="tick" x1=x x2=x y1=TOP + ph y2=TOP + ph + 4.0/>
                         <text class="axis" x=x y=H - 10.0 text-anchor="middle">{format_clock(tk, true)}</text>
@@ -235,6 +272,7 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                 }
             })}
         </svg>
+        </div>
         <Show when=has_counters>
             <p class="muted small">"Dashed lines: window boundaries. A fixed window lets up to twice its max through around an edge: max just before it and max again just after. Coloured lines: each counter's use in its window, relative to its max."</p>
         </Show>

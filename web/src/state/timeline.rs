@@ -92,12 +92,18 @@ impl Timeline {
     }
 }
 
-/// The full time range of a run: first call to just after the last (at least one second wide).
+/// The full time range of a run: first call to just after the last; a run shorter than a second
+/// (a burst) is centred in a one-second range.
 pub fn full_range(decisions: &[SimDecision]) -> (u64, u64) {
     let (Some(first), Some(last)) = (decisions.first(), decisions.last()) else { return (0, 1000) };
-    let start = first.at_ms;
-    let end = last.at_ms.saturating_add(1).max(start.saturating_add(1000));
-    (start, end)
+    let (start, end) = (first.at_ms, last.at_ms.saturating_add(1));
+    let span = end - start;
+    if span >= 1000 {
+        return (start, end);
+    }
+    let pad = (1000 - span) / 2;
+    let start = start.saturating_sub(pad);
+    (start, start + 1000)
 }
 
 /// Builds the chart for `range` (`[start, end)`) with `columns` columns and at most `max_series`
@@ -353,6 +359,15 @@ mod tests {
         let tl = build(&d, (DEFAULT_START_MS + 10_000, DEFAULT_START_MS + 20_000), 100, 4);
         assert_eq!(tl.columns.iter().map(|c| c.total()).sum::<u32>(), 10);
         assert_eq!(tl.columns.iter().find_map(|c| c.first), Some(10));
+    }
+
+    #[test]
+    fn a_burst_is_centred_in_a_one_second_range() {
+        let spec = GeneratorSpec { pattern: Pattern::Burst, tools: vec!["t".into()], count: 10, ..GeneratorSpec::default() };
+        let d = run(LIMITED, spec);
+        assert_eq!(full_range(&d), (DEFAULT_START_MS - 499, DEFAULT_START_MS + 501));
+        let tl = build(&d, full_range(&d), 100, 4);
+        assert_eq!(tl.columns[49].total(), 10);
     }
 
     #[test]
