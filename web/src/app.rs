@@ -13,11 +13,11 @@ use crate::components::results::Results;
 use crate::components::tool_source::ToolSource;
 use crate::components::trace_panel::TracePanel;
 use crate::state::builder::PolicyModel;
-use crate::state::engine_api::lint;
 use crate::state::locate::{Span, line_span, locate_pointer};
 use crate::state::share::{Saved, decode_fragment, encode_fragment};
 use crate::state::sim::SimResult;
 use crate::state::tracegen::GeneratorSpec;
+use toolgate_engine::lint;
 
 /// Trace text longer than this is not written to local storage (it would crowd out the rest).
 const MAX_SAVED_TRACE: usize = 2 * 1024 * 1024;

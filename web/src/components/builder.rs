@@ -10,8 +10,8 @@ use crate::app::AppState;
 use crate::components::rule_editor::{LimitTarget, LimitsEditor, RuleEditor};
 use crate::state::builder::{PolicyModel, ToolState};
 use crate::state::catalog::{Row, TableFilter, all_rows, annotation_badges, filter_rows, parse_class, state_counts};
-use crate::state::engine_api::{ToolClass, explain_class, suggest};
 use crate::state::rules::summary;
+use toolgate_engine::suggest::{ToolClass, explain_class, suggest};
 
 /// The builder panel.
 #[component]

@@ -9,10 +9,10 @@ use toolgate_engine::Outcome;
 use crate::app::AppState;
 use crate::components::timeline_chart::TimelineChart;
 use crate::state::args::compact_args;
-use crate::state::engine_api::{SimDecision, Summary};
 use crate::state::locate::locate_pointer;
 use crate::state::sim::{RowFilter, SimResult, filter_rows, page_count, tools_in};
 use crate::state::timeline::{format_clock, format_duration};
+use toolgate_engine::trace::{SimDecision, Summary, ToolSummary};
 
 const PAGE_SIZE: usize = 100;
 
@@ -240,8 +240,7 @@ fn DecisionRow(d: SimDecision, args: String, flash: RwSignal<Option<usize>>) -> 
 fn SummaryView(summary: Summary) -> impl IntoView {
     let total = summary.calls;
     let show_all = RwSignal::new(false);
-    let mut by_tool: Vec<(String, crate::state::engine_api::ToolSummary)> =
-        summary.by_tool.clone().into_iter().collect();
+    let mut by_tool: Vec<(String, ToolSummary)> = summary.by_tool.clone().into_iter().collect();
     by_tool.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then_with(|| a.0.cmp(&b.0)));
     let n_tools = by_tool.len();
     let by_tool = StoredValue::new(by_tool);

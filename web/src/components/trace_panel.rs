@@ -8,11 +8,11 @@ use toolgate_engine::{ValidationError, parse_policy};
 
 use crate::app::AppState;
 use crate::browser;
-use crate::state::engine_api::{TraceCall, parse_trace};
 use crate::state::locate::{line_span, utf16_offset};
 use crate::state::sim::SimRun;
 use crate::state::timeline::{parse_utc, to_rfc3339};
 use crate::state::tracegen::{GeneratorSpec, Pattern, generate, to_jsonl};
+use toolgate_engine::trace::{TraceCall, parse_trace};
 
 /// Bundled trace samples: (file under `samples/`, label).
 const TRACE_SAMPLES: [(&str, &str); 2] = [

@@ -80,6 +80,10 @@ pub struct ToolView {
     pub hidden_by_wildcard: bool,
 }
 
+/// The message of a tool literally named `*` set to Hide (it is denied instead).
+pub const WILDCARD_NAME_MESSAGE: &str =
+    "Tool \"*\" is blocked by policy (it cannot be hidden by name: \"*\" in hide hides every tool).";
+
 /// The message written for a tool set to Deny.
 pub fn default_deny_message(tool: &str) -> String {
     format!("Tool \"{tool}\" is blocked by policy.")
@@ -202,14 +206,16 @@ impl PolicyModel {
         }
     }
 
-    /// Every name the document mentions (`tools` keys in order, then `hide` entries), without `"*"`.
+    /// Every tool name the document mentions: `tools` keys in order (a key `"*"` is a literal
+    /// name), then `hide` entries (where `"*"` is the wildcard, not a name).
     pub fn mentioned_tools(&self) -> Vec<String> {
         let Some(doc) = &self.doc else { return Vec::new() };
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
-        let names = doc.tools.iter().flat_map(|t| t.keys()).chain(doc.hide.iter().flatten());
-        for name in names {
-            if name != "*" && seen.insert(name.clone()) {
+        let keys = doc.tools.iter().flat_map(|t| t.keys());
+        let hidden = doc.hide.iter().flatten().filter(|h| *h != "*");
+        for name in keys.chain(hidden) {
+            if seen.insert(name.clone()) {
                 out.push(name.clone());
             }
         }
@@ -235,6 +241,12 @@ impl PolicyModel {
                     ..ToolRules::default()
                 };
                 self.tools_mut().insert(tool.to_string(), rules);
+            }
+            // `"*"` in `hide` hides every tool, so a tool literally named `*` cannot be hidden by
+            // name: it is denied instead (visible, every call refused).
+            ToolState::Hide if tool == "*" => {
+                self.set_state(tool, ToolState::Deny);
+                self.set_deny_message(tool, Some(WILDCARD_NAME_MESSAGE.into()));
             }
             ToolState::Hide => {
                 self.put_aside(tool);
@@ -469,6 +481,16 @@ mod tests {
         assert_eq!(json_of(&m), json!({"version": "1", "default": "deny", "hide": ["a", "b"]}));
         m.set_state("a", ToolState::Allow);
         assert_eq!(json_of(&m), json!({"version": "1", "default": "deny", "hide": ["b"], "tools": {"a": {}}}));
+    }
+
+    #[test]
+    fn a_tool_named_star_is_a_name_and_hiding_it_denies_it_instead() {
+        let mut m = model(json!({"version": "1", "default": "deny", "tools": {"*": {}}}));
+        assert_eq!(m.mentioned_tools(), ["*"]);
+        m.set_state("*", ToolState::Hide);
+        assert!(!m.hide_all(), "hiding the tool `*` must not hide every tool");
+        assert_eq!(m.tool_view("*").state, ToolState::Deny);
+        assert_eq!(m.deny_message("*"), Some(WILDCARD_NAME_MESSAGE));
     }
 
     #[test]

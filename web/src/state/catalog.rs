@@ -5,7 +5,7 @@ use serde_json::Value;
 use toolgate_engine::ToolInfo;
 
 use crate::state::builder::{PolicyModel, ToolState};
-use crate::state::engine_api::{ToolClass, classify};
+use toolgate_engine::suggest::{ToolClass, classify};
 
 /// Bundled real `tools/list` results: (file under `samples/`, label).
 pub const SAMPLES: [(&str, &str); 5] = [

@@ -4,7 +4,6 @@
 pub mod args;
 pub mod builder;
 pub mod catalog;
-pub mod engine_api;
 pub mod locate;
 pub mod rules;
 pub mod share;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use toolgate_engine::{Call, Engine, Outcome, Policy};
 
-use crate::state::engine_api::{SimDecision, Simulation, Summary, ToolSummary, TraceCall};
+use toolgate_engine::trace::{SimDecision, Simulation, Summary, TraceCall};
 
 /// A simulation in progress.
 #[derive(Debug)]
@@ -18,13 +18,14 @@ pub struct SimRun {
     engine: Engine,
     calls: Arc<Vec<TraceCall>>,
     decisions: Vec<SimDecision>,
+    summary: Summary,
 }
 
 impl SimRun {
     /// Starts a run from empty counters (`None`: no policy attached).
     pub fn new(policy: Option<Policy>, calls: Arc<Vec<TraceCall>>) -> Self {
         let decisions = Vec::with_capacity(calls.len());
-        SimRun { engine: Engine::new(policy), calls, decisions }
+        SimRun { engine: Engine::new(policy), calls, decisions, summary: Summary::default() }
     }
 
     /// Evaluates up to `budget` more calls; true when every call is decided.
@@ -38,6 +39,7 @@ impl SimRun {
             if c.upstream_error {
                 self.engine.release(&decision);
             }
+            self.summary.record(&c.tool, decision.outcome);
             self.decisions.push(SimDecision {
                 index,
                 tool: c.tool.clone(),
@@ -66,8 +68,7 @@ impl SimRun {
 
     /// The result (decisions so far, and their summary).
     pub fn finish(self) -> SimResult {
-        let summary = summarize(&self.decisions);
-        SimResult { simulation: Simulation { decisions: self.decisions, summary }, calls: self.calls }
+        SimResult { simulation: Simulation { decisions: self.decisions, summary: self.summary }, calls: self.calls }
     }
 }
 
@@ -78,25 +79,6 @@ pub struct SimResult {
     pub simulation: Simulation,
     /// The trace that was run.
     pub calls: Arc<Vec<TraceCall>>,
-}
-
-/// Counts decisions by outcome, overall and per tool.
-pub fn summarize(decisions: &[SimDecision]) -> Summary {
-    let mut s = Summary::default();
-    for d in decisions {
-        let t = s.by_tool.entry(d.tool.clone()).or_insert_with(ToolSummary::default);
-        s.calls += 1;
-        t.calls += 1;
-        let (all, per_tool) = match d.decision.outcome {
-            Outcome::Allow => (&mut s.allowed, &mut t.allowed),
-            Outcome::Deny => (&mut s.denied, &mut t.denied),
-            Outcome::Hidden => (&mut s.hidden, &mut t.hidden),
-            Outcome::RateLimited => (&mut s.rate_limited, &mut t.rate_limited),
-        };
-        *all += 1;
-        *per_tool += 1;
-    }
-    s
 }
 
 /// Which decisions the table shows.
@@ -132,9 +114,9 @@ pub fn page_count(rows: usize, page_size: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::engine_api::simulate;
     use crate::state::tracegen::{GeneratorSpec, Pattern, generate};
     use toolgate_engine::parse_policy;
+    use toolgate_engine::trace::simulate;
 
     const POLICY: &str = r#"{"version": "1", "default": "deny", "hide": ["drop"],
         "all_tools": {"limits": [{"counter": "all", "window": "minute", "max": 50}]},

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use toolgate_engine::{Outcome, Window};
 
-use crate::state::engine_api::SimDecision;
+use toolgate_engine::trace::SimDecision;
 
 /// Calls of one column, by outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -363,7 +363,8 @@ mod tests {
 
     #[test]
     fn a_burst_is_centred_in_a_one_second_range() {
-        let spec = GeneratorSpec { pattern: Pattern::Burst, tools: vec!["t".into()], count: 10, ..GeneratorSpec::default() };
+        let spec =
+            GeneratorSpec { pattern: Pattern::Burst, tools: vec!["t".into()], count: 10, ..GeneratorSpec::default() };
         let d = run(LIMITED, spec);
         assert_eq!(full_range(&d), (DEFAULT_START_MS - 499, DEFAULT_START_MS + 501));
         let tl = build(&d, full_range(&d), 100, 4);

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::state::engine_api::TraceCall;
+use toolgate_engine::trace::TraceCall;
 
 /// 2026-01-01T00:00:00Z: aligned to minute, hour and day (the conformance corpus's epoch).
 pub const DEFAULT_START_MS: u64 = 1_767_225_600_000;
