@@ -73,7 +73,7 @@ test('a newcomer builds a policy from the GitHub tool list, dry-runs a burst, an
   assert.deepEqual(policy.tools.create_or_update_file.deny_if[0].conditions, []);
   assert.equal(policy.default, 'deny');
   assert.match(await app.tid('policy-status').textContent(), /^valid/);
-  await app.screenshot('02-builder');
+  await app.screenshot('02-builder', '#policy');
 
   // 4. A generated burst: 5 allowed, then rate limited with retry-after.
   await app.generate({ pattern: 'burst', tools: 'merge_pull_request', count: 20, args: '{"merge_method": "squash"}' });
@@ -87,7 +87,8 @@ test('a newcomer builds a policy from the GitHub tool list, dry-runs a burst, an
   assert.match(await limited.textContent(), /\/tools\/merge_pull_request\/limits\/merge_pull_request_per_minute/);
   assert.match(await limited.textContent(), /retry in 1 min/);
   assert.match(await limited.textContent(), /5\/5 per minute/);
-  await app.screenshot('03-dry-run-burst');
+  await app.screenshot('03-dry-run-burst', '#dryrun');
+  await app.screenshot('03b-decisions', '.decisions');
 
   // The deny_if explains expected vs actual; hidden and unlisted tools are refused.
   await app.generate({ pattern: 'mix', tools: 'merge_pull_request, delete_file, list_issues', count: 30, every: 100, args: '{"merge_method": "merge"}' });
@@ -124,7 +125,7 @@ test('a newcomer builds a policy from the GitHub tool list, dry-runs a burst, an
   assert.equal(await shared.policyText(), before);
   assert.equal(await shared.stateOf('create_or_update_file'), 'deny');
   assert.equal(await shared.tid('generator-tools').inputValue(), 'merge_pull_request, delete_file, list_issues');
-  await shared.screenshot('04-shared-link');
+  await shared.screenshot('04-shared-link', '#policy');
   assert.deepEqual(shared.errors, []);
   await fresh.close();
 
@@ -162,7 +163,7 @@ test('broken JSON keeps the text and shows where it broke', async () => {
   const [before, sel] = await app.tid('policy-json').evaluate((t) => [t.value.slice(0, t.selectionStart), t.value.slice(t.selectionStart, t.selectionEnd)]);
   assert.equal(sel, ',');
   assert.ok(before.endsWith('"alpha": {},'), before);
-  await app.screenshot('05-broken-json');
+  await app.screenshot('05-broken-json', '#policy');
 
   // A valid document with a validation error and lint warnings: pointers and lines.
   await app.typePolicy('{\n  "version": "1",\n  "default": "deny",\n  "tools": {\n    "alpha": {"deny-if": []},\n    "gamma": {}\n  }\n}');
@@ -221,7 +222,8 @@ test('untrusted text in tool lists, policies and share links is shown as text, n
   await app.generate({ pattern: 'burst', tools: evil.tools[0].name, count: 2 });
   await app.run(2);
   assert.match(await app.decisionRows().first().textContent(), /<img src=x onerror/);
-  await app.screenshot('06-untrusted-text');
+  await app.screenshot('06-untrusted-text', '#policy');
+  await app.screenshot('06b-untrusted-run', '.decisions');
 
   // A garbled or hostile share link shows an error and the app still works.
   const hostile = await browser.newContext(wide);
@@ -318,7 +320,8 @@ test('big inputs stay responsive: 10 000 and 100 000 generated calls run and ren
   }
   await app.page.locator('[data-testid="page-next"]').first().click();
   await until(async () => (await app.decisionRows().first().getAttribute('data-index')) === '100', 'page 2');
-  await app.screenshot('07-100k-calls');
+  await app.screenshot('07-100k-calls', '#dryrun');
+  await app.screenshot('07b-100k-table', '.chart-card');
   await app.tid('zoom-edge').click();
   await app.page.waitForTimeout(200);
   await app.tid('timeline').screenshot({ path: join(REPO, 'target', 'e2e-screenshots', '08-window-edge.png') });
@@ -367,6 +370,8 @@ test('every control has a label and a narrow window needs no sideways scrolling'
   }
   assert.ok(reached, 'the state control is reachable by keyboard');
   await app.screenshot('09-narrow');
+  await app.screenshot('09b-narrow-builder', '#policy');
+  await app.screenshot('09c-narrow-results', '.summary');
   assert.deepEqual(app.errors, []);
   await context.close();
 });

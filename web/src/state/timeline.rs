@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use toolgate_engine::{Outcome, Window};
 
-use toolgate_engine::trace::SimDecision;
+use toolgate_engine::trace::{SimDecision, format_rfc3339_ms, parse_rfc3339_ms};
 
 /// Calls of one column, by outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -190,9 +190,8 @@ pub fn ticks(start_ms: u64, end_ms: u64, max_ticks: usize) -> Vec<u64> {
 
 /// `YYYY-MM-DD hh:mm:ss.mmm` (UTC).
 pub fn format_utc(ms: u64) -> String {
-    let days = ms / 86_400_000;
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {}", format_time_of_day(ms))
+    let s = format_rfc3339_ms(ms).replacen('T', " ", 1);
+    s.strip_suffix('Z').map_or(s.clone(), str::to_string)
 }
 
 /// `hh:mm:ss.mmm` (UTC), or `hh:mm:ss` when the milliseconds are zero and `trim` is set.
@@ -230,59 +229,20 @@ pub fn format_duration(ms: u64) -> String {
     }
 }
 
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
-}
-
-/// Parses `YYYY-MM-DDThh:mm:ss(.mmm)?Z` or plain Unix milliseconds (the generator's start box).
+/// Parses an instant for the generator's start box: Unix milliseconds, or RFC 3339 (UTC when
+/// the zone is left out).
 pub fn parse_utc(text: &str) -> Option<u64> {
     let t = text.trim();
     if let Ok(ms) = t.parse::<u64>() {
         return Some(ms);
     }
-    let t = t.strip_suffix('Z').or_else(|| t.strip_suffix('z')).unwrap_or(t);
-    let (date, time) = t.split_once(['T', 't', ' ']).unwrap_or((t, "00:00:00"));
-    let mut d = date.split('-').map(|p| p.parse::<u64>().ok());
-    let (y, mo, da) = (d.next()??, d.next()??, d.next()??);
-    if d.next().is_some() || !(1..=12).contains(&mo) || !(1..=31).contains(&da) || y < 1970 {
-        return None;
-    }
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let mut p = hms.split(':').map(|p| p.parse::<u64>().ok());
-    let (h, mi, s) = (p.next()??, p.next()??, p.next().unwrap_or(Some(0))?);
-    if h > 23 || mi > 59 || s > 60 || frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let milli = format!("{frac:0<3}").get(..3)?.parse::<u64>().ok()?;
-    let days = days_from_civil(y, mo, da);
-    Some(days * 86_400_000 + h * 3_600_000 + mi * 60_000 + s * 1000 + milli)
+    parse_rfc3339_ms(t).or_else(|_| parse_rfc3339_ms(&format!("{t}Z"))).ok()
 }
 
-fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// RFC 3339 form of an instant, for the generator's start box.
+/// RFC 3339 form of an instant, for the generator's start box (milliseconds only when needed).
 pub fn to_rfc3339(ms: u64) -> String {
-    let s = format_utc(ms).replacen(' ', "T", 1);
-    let s = s.strip_suffix(".000").map_or(s.clone(), str::to_string);
-    format!("{s}Z")
+    let s = format_rfc3339_ms(ms);
+    s.strip_suffix(".000Z").map_or(s.clone(), |p| format!("{p}Z"))
 }
 
 #[cfg(test)]
@@ -397,7 +357,7 @@ mod tests {
         assert_eq!(to_rfc3339(DEFAULT_START_MS), "2026-01-01T00:00:00Z");
         assert_eq!(parse_utc("2026-01-01T00:00:00Z"), Some(DEFAULT_START_MS));
         assert_eq!(parse_utc("2000-02-29T01:02:03.004Z"), Some(951_782_400_000 + 3_723_004));
-        assert_eq!(parse_utc("2026-01-01 00:01"), Some(DEFAULT_START_MS + 60_000));
+        assert_eq!(parse_utc("2026-01-01 00:01:00"), Some(DEFAULT_START_MS + 60_000));
         assert_eq!(parse_utc("1767225600000"), Some(DEFAULT_START_MS));
         assert_eq!(parse_utc("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_utc("yesterday"), None);
