@@ -168,13 +168,14 @@ impl Counters {
         self.by_grant.clear();
     }
 
-    /// A snapshot in deterministic order (grant, then counter); empty slots are left out.
+    /// A snapshot in deterministic order (grant, then counter). Every counter ever charged is
+    /// included, even one released back to 0: its window start still decides late calls.
     pub fn snapshot(&self) -> CounterSnapshot {
         let mut counters: Vec<CounterEntry> = self
             .by_grant
             .iter()
             .flat_map(|(grant, slots)| {
-                slots.iter().filter(|(_, s)| s.used > 0 || s.previous_used > 0).map(move |(counter, s)| CounterEntry {
+                slots.iter().map(move |(counter, s)| CounterEntry {
                     grant: grant.to_string(),
                     counter: counter.to_string(),
                     window: s.window,
