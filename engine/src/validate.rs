@@ -591,16 +591,15 @@ impl Validator<'_, '_> {
             for (i, item) in items.iter().enumerate() {
                 if let Some(m) = item.get("counter")
                     && let Kind::String(name) = &m.value.kind
+                    && !seen.insert(name.as_str())
                 {
-                    if !seen.insert(name.as_str()) {
-                        self.error(
-                            &format!("{ptr}/{i}/counter"),
-                            m.value.start,
-                            format!("counter `{name}` appears twice in the same `limits` array"),
-                            None,
-                        );
-                        return None;
-                    }
+                    self.error(
+                        &format!("{ptr}/{i}/counter"),
+                        m.value.start,
+                        format!("counter `{name}` appears twice in the same `limits` array"),
+                        None,
+                    );
+                    return None;
                 }
             }
         }
