@@ -138,6 +138,21 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
             }
         }
     };
+    // The column under the pointer: one listener for the whole chart, not one per column.
+    let hover = RwSignal::new(None::<usize>);
+    let column_at = move |ev: &leptos::ev::MouseEvent| -> Option<usize> {
+        let el = wrap.get_untracked()?;
+        let x = f64::from(ev.client_x()) - el.get_bounding_client_rect().left() - LEFT;
+        let n = data.with_untracked(|d| d.columns.len());
+        let col = (x / (plot_w(width.get_untracked()) / n.max(1) as f64)).floor();
+        (col >= 0.0 && (col as usize) < n).then_some(col as usize)
+    };
+    let readout = move || {
+        data.with(|t| match hover.get().and_then(|i| t.columns.get(i).map(|c| (i, c))) {
+            Some((i, c)) => column_tooltip(t, i, c),
+            None => "Point at the chart for the calls of a column; click to list them in the table.".to_string(),
+        })
+    };
     let has_counters = move || data.with(|d| !d.series.is_empty());
     let zoomed = move || range.get() != full;
 
@@ -171,7 +186,16 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
             let cols = columns_for(width.get()) as u64;
             format!("{} → {} UTC · {} per column", format_utc(a), format_clock(b, false), format_duration(((b - a) / cols.max(1)).max(1)))
         }}</p>
-        <div class="chart-box" node_ref=wrap>
+        <p class="chart-readout small" data-testid="timeline-readout" aria-live="polite">{readout}</p>
+        <div class="chart-box" node_ref=wrap
+            on:mousemove=move |ev| hover.set(column_at(&ev))
+            on:mouseleave=move |_| hover.set(None)
+            on:click=move |ev| {
+                let first = column_at(&ev).and_then(|i| data.with_untracked(|d| d.columns.get(i).and_then(|c| c.first)));
+                if let Some(f) = first {
+                    on_pick.run(f);
+                }
+            }>
         <svg class="timeline" data-testid="timeline" viewBox=move || format!("0 0 {} {H}", width.get()) role="img"
             aria-label=move || data.with(|d| format!("Calls over time: {} columns, peak {} calls per column", d.columns.len(), d.peak))>
             {move || data.with(|t| {
@@ -204,7 +228,8 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                         {label}
                     }
                 }).collect_view();
-                let bars = t.columns.iter().enumerate().filter(|(_, c)| c.total() > 0).map(|(i, c)| {
+                // Plain rects only: one listener on the chart (below) serves hover and click.
+                let bars = t.columns.iter().enumerate().filter(|(_, c)| c.total() > 0).flat_map(|(i, c)| {
                     let x = LEFT + col_w * i as f64;
                     let mut y = TOP + ph;
                     let mut rects = Vec::new();
@@ -215,16 +240,9 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                             rects.push(view! { <rect class=class x=x y=y width=(col_w - 0.3).max(0.6) height=h/> });
                         }
                     }
-                    let first = c.first;
-                    let tip = column_tooltip(t, i, c);
-                    view! {
-                        <g class="col" on:click=move |_| if let Some(f) = first { on_pick.run(f) }>
-                            <title>{tip}</title>
-                            <rect class="hit" x=x y=TOP width=col_w height=ph/>
-                            {rects}
-                        </g>
-                    }
+                    rects
                 }).collect_view();
+
                 let lines = t.series.iter().enumerate().map(|(si, s)| {
                     let colour = SERIES_COLOURS.get(si).copied().unwrap_or("#333");
                     let max = s.max.max(1) as f64;
@@ -270,6 +288,10 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                     {lines}
                     {x_ticks}
                 }
+            })}
+            {move || hover.get().map(|i| {
+                let col_w = plot_w(width.get()) / data.with(|d| d.columns.len().max(1)) as f64;
+                view! { <rect class="cursor" x=LEFT + col_w * i as f64 y=TOP width=col_w.max(1.0) height=plot_h()/> }
             })}
         </svg>
         </div>
