@@ -50,6 +50,8 @@ pub struct Timings {
     pub simulate_ms: Option<f64>,
     /// From the result to the page painted, for the last run.
     pub render_ms: Option<f64>,
+    /// Runs finished so far in this page.
+    pub runs: u32,
 }
 
 /// The app's shared state, provided as context.
