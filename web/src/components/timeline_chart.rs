@@ -7,7 +7,10 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::state::sim::SimResult;
-use crate::state::timeline::{Column, Timeline, build, format_clock, format_duration, format_utc, full_range, ticks};
+use crate::state::timeline::{
+    Column, PlotBox, Timeline, bar_paths, build, format_clock, format_duration, format_utc, full_range, level_path,
+    ticks,
+};
 
 /// Width used before the chart's box is measured.
 const DEFAULT_W: f64 = 960.0;
@@ -202,8 +205,6 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                 let w = width.get();
                 let ph = plot_h();
                 let pw = plot_w(w);
-                let col_w = pw / t.columns.len().max(1) as f64;
-                let peak = f64::from(t.peak);
                 let grid = [0.5f64, 1.0].map(|f| view! {
                     <line class="grid" x1=LEFT x2=LEFT + pw y1=TOP + ph * (1.0 - f) y2=TOP + ph * (1.0 - f)/>
                 });
@@ -228,39 +229,17 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                         {label}
                     }
                 }).collect_view();
-                // Plain rects only: one listener on the chart (below) serves hover and click.
-                let bars = t.columns.iter().enumerate().filter(|(_, c)| c.total() > 0).flat_map(|(i, c)| {
-                    let x = LEFT + col_w * i as f64;
-                    let mut y = TOP + ph;
-                    let mut rects = Vec::new();
-                    for (count, class) in [(c.allow, "bar-allow"), (c.deny, "bar-deny"), (c.hidden, "bar-hidden"), (c.rate_limited, "bar-rate")] {
-                        if count > 0 {
-                            let h = (ph * f64::from(count) / peak).max(1.0);
-                            y -= h;
-                            rects.push(view! { <rect class=class x=x y=y width=(col_w - 0.3).max(0.6) height=h/> });
-                        }
-                    }
-                    rects
-                }).collect_view();
-
+                // Four paths (one per outcome) and one per counter, whatever the number of calls.
+                let plot = PlotBox { left: LEFT, top: TOP, width: pw, height: ph };
+                let bars = bar_paths(t, plot)
+                    .into_iter()
+                    .zip(["bar-allow", "bar-deny", "bar-hidden", "bar-rate"])
+                    .map(|(d, class)| view! { <path class=class d=d/> })
+                    .collect_view();
                 let lines = t.series.iter().enumerate().map(|(si, s)| {
                     let colour = SERIES_COLOURS.get(si).copied().unwrap_or("#333");
-                    let max = s.max.max(1) as f64;
-                    let mut d = String::new();
-                    for (i, level) in s.levels.iter().enumerate() {
-                        if let Some(l) = level {
-                            let x0 = LEFT + col_w * i as f64;
-                            let y = TOP + ph * (1.0 - (*l as f64 / max).min(1.0));
-                            if d.is_empty() {
-                                d.push_str(&format!("M{x0:.1},{y:.1}"));
-                            } else {
-                                d.push_str(&format!(" H{x0:.1} V{y:.1}"));
-                            }
-                            d.push_str(&format!(" H{:.1}", x0 + col_w));
-                        }
-                    }
                     view! {
-                        <path class="level" d=d stroke=colour>
+                        <path class="level" d=level_path(t, s, plot) stroke=colour>
                             <title>{format!("counter {} of grant {}: used per {} window, relative to max {}", s.counter, s.grant, s.window.as_str(), s.max)}</title>
                         </path>
                     }

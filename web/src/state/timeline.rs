@@ -92,6 +92,68 @@ impl Timeline {
     }
 }
 
+/// Where the plot area is inside the chart, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlotBox {
+    /// Left edge.
+    pub left: f64,
+    /// Top edge.
+    pub top: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+impl PlotBox {
+    fn column_width(&self, t: &Timeline) -> f64 {
+        self.width / t.columns.len().max(1) as f64
+    }
+}
+
+/// SVG path data of the stacked bars, one path per outcome (allow, deny, hidden, rate limited,
+/// stacked bottom-up in that order): four elements whatever the number of calls or columns.
+pub fn bar_paths(t: &Timeline, plot: PlotBox) -> [String; 4] {
+    let mut paths: [String; 4] = Default::default();
+    let col_w = plot.column_width(t);
+    let bar_w = (col_w - 0.3).max(0.6);
+    let peak = f64::from(t.peak.max(1));
+    for (i, c) in t.columns.iter().enumerate() {
+        let x = plot.left + col_w * i as f64;
+        let mut y = plot.top + plot.height;
+        for (path, count) in paths.iter_mut().zip([c.allow, c.deny, c.hidden, c.rate_limited]) {
+            if count > 0 {
+                let h = (plot.height * f64::from(count) / peak).max(1.0);
+                y -= h;
+                if !path.is_empty() {
+                    path.push(' ');
+                }
+                path.push_str(&format!("M{x:.1} {y:.1}h{bar_w:.1}v{h:.1}h-{bar_w:.1}z"));
+            }
+        }
+    }
+    paths
+}
+
+/// SVG path data of a counter's level as a step line, relative to its max (top of the plot = max).
+pub fn level_path(t: &Timeline, s: &Series, plot: PlotBox) -> String {
+    let col_w = plot.column_width(t);
+    let max = s.max.max(1) as f64;
+    let mut d = String::new();
+    for (i, level) in s.levels.iter().enumerate() {
+        let Some(l) = level else { continue };
+        let x0 = plot.left + col_w * i as f64;
+        let y = plot.top + plot.height * (1.0 - (*l as f64 / max).min(1.0));
+        if d.is_empty() {
+            d.push_str(&format!("M{x0:.1} {y:.1}"));
+        } else {
+            d.push_str(&format!("H{x0:.1}V{y:.1}"));
+        }
+        d.push_str(&format!("H{:.1}", x0 + col_w));
+    }
+    d
+}
+
 /// The full time range of a run: first call to just after the last; a run shorter than a second
 /// (a burst) is centred in a one-second range.
 pub fn full_range(decisions: &[SimDecision]) -> (u64, u64) {
@@ -329,6 +391,30 @@ mod tests {
         assert_eq!(full_range(&d), (DEFAULT_START_MS - 499, DEFAULT_START_MS + 501));
         let tl = build(&d, full_range(&d), 100, 4);
         assert_eq!(tl.columns[49].total(), 10);
+    }
+
+    #[test]
+    fn bars_are_one_path_per_outcome_with_a_box_per_busy_column() {
+        let spec = GeneratorSpec {
+            pattern: Pattern::Steady,
+            tools: vec!["t".into(), "u".into()],
+            count: 600,
+            every_ms: 100,
+            ..GeneratorSpec::default()
+        };
+        let d = run(LIMITED, spec);
+        let tl = build(&d, full_range(&d), 300, 4);
+        let plot = PlotBox { left: 40.0, top: 10.0, width: 600.0, height: 200.0 };
+        let [allow, deny, hidden, rate] = bar_paths(&tl, plot);
+        let boxes = |p: &str| p.matches('M').count();
+        assert_eq!(boxes(&allow), tl.columns.iter().filter(|c| c.allow > 0).count());
+        assert_eq!(boxes(&deny), tl.columns.iter().filter(|c| c.deny > 0).count());
+        assert_eq!(boxes(&hidden), 0);
+        assert_eq!(boxes(&rate), tl.columns.iter().filter(|c| c.rate_limited > 0).count());
+        assert!(allow.starts_with("M40.0 "), "{}", &allow[..20]);
+        let level = level_path(&tl, &tl.series[0], plot);
+        assert!(level.starts_with("M40.0 "));
+        assert_eq!(level.matches('V').count() + 1, tl.series[0].levels.iter().flatten().count());
     }
 
     #[test]
