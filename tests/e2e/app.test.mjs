@@ -334,6 +334,45 @@ test('big inputs stay responsive: 10 000 and 100 000 generated calls run and ren
   await context.close();
 });
 
+test('a recorded MCP session dry-runs from the samples, and policy.json downloads, uploads and copies', async () => {
+  const context = await browser.newContext({ ...wide, acceptDownloads: true, permissions: ['clipboard-read', 'clipboard-write'] });
+  const app = await AppPage.open(context, server.url);
+  await app.loadSample('everything.live.json');
+  await app.waitForRows(13);
+  await app.tid('apply-suggestion').click();
+  await until(async () => (await app.policy()).tools !== undefined, 'the suggestion');
+
+  // The recorded session, as reduced calls and as the raw JSON-RPC wire log.
+  for (const sample of ['everything.calls.json', 'everything.stdio.wire.jsonl']) {
+    await app.tid('tab-trace').click();
+    await app.tid('trace-sample').selectOption(sample);
+    await until(async () => (await app.tid('trace-input').inputValue()).length > 100, `the ${sample} text`);
+    await app.run(4);
+    const tools = await app.decisionRows().evaluateAll((rows) => rows.map((r) => `${r.dataset.tool}:${r.dataset.outcome}`));
+    assert.deepEqual(tools, ['echo:allow', 'get-sum:allow', 'no-such-tool:deny', 'get-sum:allow'], sample);
+  }
+  assert.match(await app.page.locator('[data-testid="decision-row"][data-tool="no-such-tool"]').textContent(), /\(default deny\)/);
+
+  // Download what the editor shows.
+  const text = await app.policyText();
+  const [download] = await Promise.all([app.page.waitForEvent('download'), app.tid('download-policy').click()]);
+  assert.equal(download.suggestedFilename(), 'policy.json');
+  assert.equal(await readFile(await download.path(), 'utf8'), text);
+
+  // Copy to the clipboard.
+  await app.tid('copy-policy').click();
+  await until(async () => (await app.page.evaluate(() => navigator.clipboard.readText())) === text, 'the clipboard');
+
+  // Open a policy.json file: the builder follows.
+  const uploaded = { version: '1', default: 'allow', hide: ['echo'] };
+  await app.tid('upload-policy').setInputFiles({ name: 'policy.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(uploaded)) });
+  await until(async () => (await app.stateOf('echo')) === 'hide', 'the uploaded policy in the builder');
+  assert.deepEqual(JSON.parse(await app.policyText()), uploaded);
+  assert.equal(await app.stateOf('get-sum'), 'allow');
+  assert.deepEqual(app.errors, []);
+  await context.close();
+});
+
 test('every control has a label and a narrow window needs no sideways scrolling', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const app = await AppPage.open(context, server.url);
