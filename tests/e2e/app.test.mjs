@@ -87,6 +87,10 @@ test('a newcomer builds a policy from the GitHub tool list, dry-runs a burst, an
   assert.match(await limited.textContent(), /\/tools\/merge_pull_request\/limits\/merge_pull_request_per_minute/);
   assert.match(await limited.textContent(), /retry in 1 min/);
   assert.match(await limited.textContent(), /5\/5 per minute/);
+  // The timeline by keyboard: step to the busy column and read it.
+  await app.page.locator('.chart-box').focus();
+  await app.page.keyboard.press('ArrowRight');
+  assert.match(await app.tid('timeline-readout').textContent(), /20 calls \(5 allowed, 15 rate limited\)/);
   await app.screenshot('03-dry-run-burst', '#dryrun');
   await app.screenshot('03b-decisions', '.decisions');
 

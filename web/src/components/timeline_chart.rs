@@ -190,7 +190,30 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
             format!("{} → {} UTC · {} per column", format_utc(a), format_clock(b, false), format_duration(((b - a) / cols.max(1)).max(1)))
         }}</p>
         <p class="chart-readout small" data-testid="timeline-readout" aria-live="polite">{readout}</p>
-        <div class="chart-box" node_ref=wrap
+        <div class="chart-box" node_ref=wrap tabindex="0" role="group"
+            aria-label="Timeline columns: arrow keys move, Enter lists the calls of the column"
+            on:keydown=move |ev| {
+                let current = hover.get_untracked();
+                let next = match ev.key().as_str() {
+                    "ArrowRight" => data.with_untracked(|d| d.next_busy(current, true)),
+                    "ArrowLeft" => data.with_untracked(|d| d.next_busy(current, false)),
+                    "Home" => data.with_untracked(|d| d.next_busy(None, true)),
+                    "End" => data.with_untracked(|d| d.next_busy(None, false)),
+                    "Enter" | " " => {
+                        let first = current.and_then(|i| data.with_untracked(|d| d.columns.get(i).and_then(|c| c.first)));
+                        if let Some(f) = first {
+                            on_pick.run(f);
+                        }
+                        None
+                    }
+                    _ => return,
+                };
+                ev.prevent_default();
+                if next.is_some() {
+                    hover.set(next);
+                }
+            }
+            on:blur=move |_| hover.set(None)
             on:mousemove=move |ev| hover.set(column_at(&ev))
             on:mouseleave=move |_| hover.set(None)
             on:click=move |ev| {

@@ -85,6 +85,19 @@ impl Timeline {
             .unwrap_or(0)
     }
 
+    /// The next column with calls after `from` (or before it, going back), for keyboard stepping;
+    /// from nowhere, the first (or last) busy column.
+    pub fn next_busy(&self, from: Option<usize>, forward: bool) -> Option<usize> {
+        let busy = |i: &usize| self.columns.get(*i).is_some_and(|c| c.total() > 0);
+        let n = self.columns.len();
+        match (from, forward) {
+            (None, true) => (0..n).find(busy),
+            (None, false) => (0..n).rev().find(busy),
+            (Some(f), true) => (f.saturating_add(1)..n).find(busy),
+            (Some(f), false) => (0..f.min(n)).rev().find(busy),
+        }
+    }
+
     /// The instant at a fractional position (0 = left edge, 1 = right edge).
     pub fn time_at(&self, fraction: f64) -> u64 {
         let span = self.end_ms.saturating_sub(self.start_ms) as f64;
@@ -366,6 +379,20 @@ mod tests {
         assert_eq!(tl.columns[0].first, Some(0));
         // 1000 s = 16.7 minutes: 16 boundaries fit easily in 600 columns.
         assert_eq!(tl.boundaries.len(), 16);
+    }
+
+    #[test]
+    fn keyboard_steps_go_from_busy_column_to_busy_column() {
+        let spec = GeneratorSpec { pattern: Pattern::Steady, tools: vec!["t".into()], count: 3, every_ms: 1000, ..GeneratorSpec::default() };
+        let d = run(LIMITED, spec);
+        let tl = build(&d, (DEFAULT_START_MS, DEFAULT_START_MS + 3000), 30, 4);
+        assert_eq!(tl.next_busy(None, true), Some(0));
+        assert_eq!(tl.next_busy(Some(0), true), Some(10));
+        assert_eq!(tl.next_busy(Some(10), true), Some(20));
+        assert_eq!(tl.next_busy(Some(20), true), None);
+        assert_eq!(tl.next_busy(None, false), Some(20));
+        assert_eq!(tl.next_busy(Some(10), false), Some(0));
+        assert_eq!(tl.next_busy(Some(0), false), None);
     }
 
     #[test]
