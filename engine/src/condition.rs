@@ -11,12 +11,44 @@ use crate::policy::{Condition, Op};
 /// Largest compiled regex program accepted, in bytes (regex-lite's own size limit).
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
-/// Compiles a `regex` pattern (linear-time matching, RE2-style syntax).
+/// Compiles a `regex` pattern: RE2-style syntax, matched in linear time (no backtracking).
+///
+/// The engine uses `regex-lite` (small enough for the npm package and the browser app), whose
+/// character classes and case folding are ASCII-only. Where that would silently change a match —
+/// Unicode classes such as `\p{L}`, or `(?i)` over non-ASCII letters — the pattern is rejected
+/// with a message saying what to write instead, so a policy never matches differently than its
+/// author expects.
 pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
-    regex_lite::RegexBuilder::new(pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| format!("`regex` pattern does not compile: {}", first_line(&e.to_string())))
+    if has_case_insensitive_flag(pattern)
+        && let Some(c) = pattern.chars().find(|c| !c.is_ascii() && c.is_alphabetic())
+    {
+        return Err(format!(
+            "`regex` pattern uses `(?i)` with the non-ASCII letter `{c}`: case-insensitive matching is ASCII-only here; \
+             list both cases instead, e.g. `[{}{}]`",
+            c.to_lowercase(),
+            c.to_uppercase()
+        ));
+    }
+    regex_lite::RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build().map_err(|e| {
+        let detail = first_line(&e.to_string());
+        if detail.contains("Unicode") || pattern.contains("\\p") || pattern.contains("\\P") {
+            format!(
+                "`regex` pattern does not compile: {detail} (Unicode classes such as `\\p{{L}}` are not supported: \
+                 use explicit ranges, e.g. `[a-zA-ZÀ-ɏ]`)"
+            )
+        } else {
+            format!("`regex` pattern does not compile: {detail}")
+        }
+    })
+}
+
+/// Whether a pattern turns on case-insensitive matching (`(?i)`, `(?is)`, `(?i:…)`, …).
+fn has_case_insensitive_flag(pattern: &str) -> bool {
+    pattern.match_indices("(?").any(|(i, _)| {
+        pattern.get(i + 2..).is_some_and(|rest| {
+            rest.chars().take_while(|c| *c != ')' && *c != ':').take_while(|c| *c != '-').any(|c| c == 'i')
+        })
+    })
 }
 
 fn first_line(s: &str) -> String {
@@ -221,6 +253,19 @@ mod tests {
         assert!(!holds(&c, json!({ "q": evil })));
         assert!(compile_regex("(").is_err());
         assert!(compile_regex("a{1000}{1000}{1000}").is_err());
+    }
+
+    #[test]
+    fn regex_features_that_would_match_differently_are_rejected_with_advice() {
+        let e = compile_regex("^\\p{L}+$").unwrap_err();
+        assert!(e.contains("Unicode classes"), "{e}");
+        let e = compile_regex("(?i)^élodie$").unwrap_err();
+        assert!(e.contains("[éÉ]"), "{e}");
+        assert!(compile_regex("(?i)^drop table").is_ok());
+        assert!(compile_regex("(?-i:é)x").is_ok());
+        assert!(compile_regex("é|É").is_ok());
+        let re = compile_regex("^[a-zA-ZÀ-ɏ]+$").unwrap();
+        assert!(re.is_match("Zoë") && !re.is_match("x1"));
     }
 
     #[test]

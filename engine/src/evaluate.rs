@@ -443,7 +443,11 @@ impl Engine {
         if decision.outcome != Outcome::Allow {
             return 0;
         }
-        decision.counters.iter().filter(|s| self.counters.release(&s.grant, &s.counter, s.window_start_ms)).count()
+        decision
+            .counters
+            .iter()
+            .filter(|s| self.counters.release(&s.grant, &s.counter, s.window, s.window_start_ms))
+            .count()
     }
 
     /// Counter state in deterministic order.

@@ -48,9 +48,12 @@ pub mod wasm;
 pub use decision::{CounterState, Decision, Explain, Outcome};
 pub use evaluate::{Call, DEFAULT_GRANT, Engine, Policy, parse_policy};
 pub use limit::{CounterEntry, CounterSnapshot};
+pub use lint::{Warning, lint};
 pub use policy::{
     AllTools, Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
 };
+pub use schema::policy_schema;
+pub use suggest::{ToolClass, classify, suggest};
 pub use tools::{ToolInfo, filter_tools, parse_tool_list};
 pub use validate::{ValidationError, parse_policy_doc};
 

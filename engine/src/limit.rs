@@ -15,15 +15,20 @@ pub fn window_start(window: Window, at_ms: u64) -> u64 {
     at_ms - at_ms % window.millis()
 }
 
-/// One counter's state: the newest window it was charged in and the calls charged there.
+/// One counter's state: the newest window it was charged in and the window just before it.
+///
+/// Two windows are kept so a call whose time lies slightly in the past (clocks of several
+/// gateway instances, out-of-order delivery) is counted in its own window, exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
     /// The window length the slot was charged under.
     pub window: Window,
-    /// Start of that window (Unix ms).
+    /// Start of the newest charged window (Unix ms).
     pub window_start: u64,
     /// Calls charged in it.
     pub used: u64,
+    /// Calls charged in the window before it (`window_start − W`).
+    pub previous_used: u64,
 }
 
 /// The answer of [`check`] for one limit.
@@ -31,16 +36,16 @@ pub struct Slot {
 pub enum WindowCheck {
     /// One more call fits: `used` is the count *before* charging.
     Fits {
-        /// Start of the window the call is counted in.
+        /// Start of the window the call is counted in (always the window of `at_ms`).
         window_start: u64,
         /// Calls already charged in that window.
         used: u64,
     },
-    /// The window is full.
+    /// The window is full, or lies before the two windows a counter remembers (fail closed).
     Full {
-        /// Start of the full window.
+        /// Start of the call's window.
         window_start: u64,
-        /// Calls charged in it (≥ max).
+        /// Calls charged in it (reported as `max` for a window too old to be known).
         used: u64,
         /// Milliseconds until that window ends.
         retry_after_ms: u64,
@@ -48,24 +53,38 @@ pub enum WindowCheck {
 }
 
 /// Decides whether one more call at `at_ms` fits under `max` per `window`, given the counter's slot.
+/// The call is always counted in its own window `ws = at_ms − (at_ms mod W)`.
 ///
-/// Worked examples with `window = minute`, `max = 2`, times as seconds past 2026-01-01T00:00Z:
+/// Worked examples with `window = minute`, `max = 2`, times as minutes:seconds past
+/// 2026-01-01T00:00Z:
 /// - no slot, call at 00:58 → fits, window 00:00, used 0;
 /// - slot {00:00, used 2}, call at 00:59.999 → full, retry after 1 ms;
 /// - slot {00:00, used 2}, call at 01:00.000 → fits, window 01:00, used 0 (a counter reads 0
 ///   once its window has passed — so up to 2 × max calls pass across a window edge);
-/// - slot {01:00, used 1}, call at 00:30 (time went backwards) → counted in the newer window
-///   01:00, used 1: a counter never re-opens a window it has moved past, so no window ever
-///   admits more than `max` calls;
+/// - slot {01:00, used 0, previous 2}, call at 00:30 (late) → full: window 00:00 already
+///   admitted 2, retry after 30 s;
+/// - slot {02:00, …}, call at 00:30 → full (fail closed): the counter no longer knows window
+///   00:00, so it refuses rather than risk admitting more than `max` there;
 /// - a slot charged under another window length (the policy changed) reads as empty.
 pub fn check(slot: Option<Slot>, window: Window, max: u64, at_ms: u64) -> WindowCheck {
-    let ws_now = window_start(window, at_ms);
-    let (ws, used) = match slot {
-        Some(s) if s.window == window && s.window_start >= ws_now => (s.window_start, s.used),
-        _ => (ws_now, 0),
+    let w = window.millis();
+    let ws = window_start(window, at_ms);
+    let used = match slot {
+        Some(s) if s.window == window => {
+            if ws > s.window_start {
+                0
+            } else if ws == s.window_start {
+                s.used
+            } else if ws.saturating_add(w) == s.window_start {
+                s.previous_used
+            } else {
+                max
+            }
+        }
+        _ => 0,
     };
     if used.saturating_add(1) > max {
-        let end = ws.saturating_add(window.millis());
+        let end = ws.saturating_add(w);
         WindowCheck::Full { window_start: ws, used, retry_after_ms: end.saturating_sub(at_ms) }
     } else {
         WindowCheck::Fits { window_start: ws, used }
@@ -89,35 +108,59 @@ impl Counters {
         self.by_grant.get_key_value(grant).map(|(k, _)| Arc::clone(k))
     }
 
-    /// Charges one call to `(grant, counter)` in the window starting at `window_start`.
-    /// Returns the count after charging.
+    /// Charges one call to `(grant, counter)` in the window starting at `window_start` (which
+    /// [`check`] accepted). Returns the count of that window after charging.
     pub fn charge(&mut self, grant: &Arc<str>, counter: &Arc<str>, window: Window, window_start: u64) -> u64 {
         let slots = match self.by_grant.get_mut(&**grant) {
             Some(s) => s,
             None => self.by_grant.entry(Arc::clone(grant)).or_default(),
         };
+        let fresh = Slot { window, window_start, used: 0, previous_used: 0 };
         let slot = match slots.get_mut(&**counter) {
             Some(s) => s,
-            None => slots.entry(Arc::clone(counter)).or_insert(Slot { window, window_start, used: 0 }),
+            None => slots.entry(Arc::clone(counter)).or_insert(fresh),
         };
-        if slot.window != window || slot.window_start < window_start {
-            *slot = Slot { window, window_start, used: 0 };
+        let w = window.millis();
+        if slot.window != window {
+            *slot = fresh;
+        } else if window_start > slot.window_start {
+            let previous_used = if window_start - w == slot.window_start { slot.used } else { 0 };
+            *slot = Slot { window, window_start, used: 0, previous_used };
         }
-        slot.used = slot.used.saturating_add(1);
-        slot.used
+        if window_start == slot.window_start {
+            slot.used = slot.used.saturating_add(1);
+            slot.used
+        } else if window_start.saturating_add(w) == slot.window_start {
+            slot.previous_used = slot.previous_used.saturating_add(1);
+            slot.previous_used
+        } else {
+            // Older than both remembered windows: `check` refuses these, so nothing is charged.
+            0
+        }
     }
 
-    /// Gives one call back to `(grant, counter)` if the counter is still in the window the call was
-    /// charged in (a rollback never touches a later window). Floored at 0. Returns whether a
-    /// charge was released.
-    pub fn release(&mut self, grant: &str, counter: &str, window_start: u64) -> bool {
-        match self.by_grant.get_mut(grant).and_then(|s| s.get_mut(counter)) {
-            Some(slot) if slot.window_start == window_start && slot.used > 0 => {
-                slot.used -= 1;
-                true
-            }
-            _ => false,
+    /// Gives one call back to `(grant, counter)` in the window it was charged in (a rollback never
+    /// touches another window, nor a counter since redeclared with another window length).
+    /// Floored at 0. Returns whether a charge was released.
+    pub fn release(&mut self, grant: &str, counter: &str, window: Window, window_start: u64) -> bool {
+        let Some(slot) = self.by_grant.get_mut(grant).and_then(|s| s.get_mut(counter)) else {
+            return false;
+        };
+        if slot.window != window {
+            return false;
         }
+        let count = if slot.window_start == window_start {
+            &mut slot.used
+        } else if window_start.saturating_add(window.millis()) == slot.window_start {
+            &mut slot.previous_used
+        } else {
+            return false;
+        };
+        if *count == 0 {
+            return false;
+        }
+        *count -= 1;
+        true
     }
 
     /// Forgets every counter.
@@ -131,12 +174,13 @@ impl Counters {
             .by_grant
             .iter()
             .flat_map(|(grant, slots)| {
-                slots.iter().filter(|(_, s)| s.used > 0).map(move |(counter, s)| CounterEntry {
+                slots.iter().filter(|(_, s)| s.used > 0 || s.previous_used > 0).map(move |(counter, s)| CounterEntry {
                     grant: grant.to_string(),
                     counter: counter.to_string(),
                     window: s.window,
                     window_start_ms: s.window_start,
                     used: s.used,
+                    previous_used: s.previous_used,
                 })
             })
             .collect();
@@ -157,7 +201,12 @@ impl Counters {
                 ));
             }
             let slots = by_grant.entry(Arc::from(e.grant.as_str())).or_default();
-            let slot = Slot { window: e.window, window_start: e.window_start_ms, used: e.used };
+            let slot = Slot {
+                window: e.window,
+                window_start: e.window_start_ms,
+                used: e.used,
+                previous_used: e.previous_used,
+            };
             if slots.insert(Arc::from(e.counter.as_str()), slot).is_some() {
                 return Err(format!("/counters/{i}: duplicate counter `{}` for grant `{}`", e.counter, e.grant));
             }
@@ -195,6 +244,13 @@ pub struct CounterEntry {
     pub window_start_ms: u64,
     /// Calls charged in that window.
     pub used: u64,
+    /// Calls charged in the window before it (kept for late calls); omitted when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub previous_used: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]
@@ -214,7 +270,7 @@ mod tests {
 
     #[test]
     fn window_resets_at_the_top_of_the_minute() {
-        let full = Some(Slot { window: Window::Minute, window_start: T0, used: 2 });
+        let full = Some(Slot { window: Window::Minute, window_start: T0, used: 2, previous_used: 0 });
         assert_eq!(
             check(full, Window::Minute, 2, T0 + 59_999),
             WindowCheck::Full { window_start: T0, used: 2, retry_after_ms: 1 }
@@ -226,12 +282,39 @@ mod tests {
     }
 
     #[test]
-    fn time_going_backwards_counts_in_the_newer_window() {
-        let slot = Some(Slot { window: Window::Minute, window_start: T0 + 60_000, used: 1 });
+    fn a_late_call_is_counted_in_its_own_window() {
+        let slot = Some(Slot { window: Window::Minute, window_start: T0 + 60_000, used: 1, previous_used: 2 });
         assert_eq!(
-            check(slot, Window::Minute, 1, T0 + 30_000),
-            WindowCheck::Full { window_start: T0 + 60_000, used: 1, retry_after_ms: 90_000 }
+            check(slot, Window::Minute, 2, T0 + 30_000),
+            WindowCheck::Full { window_start: T0, used: 2, retry_after_ms: 30_000 }
         );
+        assert_eq!(check(slot, Window::Minute, 3, T0 + 30_000), WindowCheck::Fits { window_start: T0, used: 2 });
+        let mut c = Counters::default();
+        let (g, k): (Arc<str>, Arc<str>) = (Arc::from("g"), Arc::from("k"));
+        c.charge(&g, &k, Window::Minute, T0 + 60_000);
+        assert_eq!(c.charge(&g, &k, Window::Minute, T0), 1, "the previous window is counted apart");
+        assert_eq!(c.get("g", "k").unwrap().used, 1);
+    }
+
+    #[test]
+    fn a_call_older_than_the_remembered_windows_is_refused() {
+        let slot = Some(Slot { window: Window::Minute, window_start: T0 + 120_000, used: 0, previous_used: 0 });
+        assert!(matches!(check(slot, Window::Minute, 5, T0 + 1), WindowCheck::Full { window_start: T0, .. }));
+    }
+
+    #[test]
+    fn moving_to_the_next_window_keeps_the_previous_count() {
+        let mut c = Counters::default();
+        let (g, k): (Arc<str>, Arc<str>) = (Arc::from("g"), Arc::from("k"));
+        c.charge(&g, &k, Window::Minute, T0);
+        c.charge(&g, &k, Window::Minute, T0);
+        c.charge(&g, &k, Window::Minute, T0 + 60_000);
+        assert_eq!(
+            c.get("g", "k").unwrap(),
+            Slot { window: Window::Minute, window_start: T0 + 60_000, used: 1, previous_used: 2 }
+        );
+        c.charge(&g, &k, Window::Minute, T0 + 180_000);
+        assert_eq!(c.get("g", "k").unwrap().previous_used, 0, "a gap forgets the old window");
     }
 
     #[test]
@@ -240,10 +323,12 @@ mod tests {
         let (g, k): (Arc<str>, Arc<str>) = (Arc::from("g"), Arc::from("k"));
         assert_eq!(c.charge(&g, &k, Window::Minute, T0), 1);
         assert_eq!(c.charge(&g, &k, Window::Minute, T0 + 60_000), 1);
-        assert!(!c.release("g", "k", T0));
+        assert!(c.release("g", "k", Window::Minute, T0), "the previous window is still known");
         assert_eq!(c.get("g", "k").unwrap().used, 1);
-        assert!(c.release("g", "k", T0 + 60_000));
-        assert!(!c.release("g", "k", T0 + 60_000), "floored at 0");
+        assert!(!c.release("g", "k", Window::Hour, T0 + 60_000), "another window length");
+        assert!(c.release("g", "k", Window::Minute, T0 + 60_000));
+        assert!(!c.release("g", "k", Window::Minute, T0 + 60_000), "floored at 0");
+        assert!(!c.release("g", "k", Window::Minute, T0 - 60_000), "a forgotten window");
     }
 
     #[test]
