@@ -74,6 +74,11 @@ export function createApi(raw, loader) {
    */
   function jsonText(value, kind, pointer, what, indent) {
     if (typeof value === 'string') return value;
+    return stringify(value, kind, pointer, what, indent);
+  }
+
+  /** `JSON.stringify`, failing with a typed error (cycles, BigInt, functions, undefined). */
+  function stringify(value, kind, pointer, what, indent) {
     if (value === undefined) throw fail(kind, pointer, `missing ${what}`);
     let text;
     try {
@@ -92,12 +97,12 @@ export function createApi(raw, loader) {
     return jsonText(policy, 'policy', '', 'the policy', 2);
   }
 
-  /** Checks a call and hands it to `method` of the facade engine. */
+  /** Checks a call and hands it to `method` of the facade engine; returns the Decision's JSON text. */
   function decide(engine, method, call) {
     if (call === null || typeof call !== 'object' || Array.isArray(call)) {
       throw fail('call', '', `a call must be an object {tool, args?, grant?, at_ms?}, found ${describe(call)}`);
     }
-    const { tool, args, grant, at_ms } = call;
+    const { tool, args, args_json, grant, at_ms } = call;
     if (typeof tool !== 'string') throw fail('call', '/tool', `\`tool\` must be a string, found ${describe(tool)}`);
     if (grant !== undefined && typeof grant !== 'string') {
       throw fail('call', '/grant', `\`grant\` must be a string, found ${describe(grant)}`);
@@ -107,15 +112,23 @@ export function createApi(raw, loader) {
     else if (typeof at !== 'number') {
       throw fail('call', '/at_ms', `\`at_ms\` must be a number of milliseconds since 1970, found ${describe(at)}`);
     }
-    // Arguments that are not an object are the engine's to refuse (fail closed), so any JSON goes.
-    const argsJson = args === undefined ? '' : jsonText(args, 'call', '/args', '`args`');
-    let out;
+    let argsJson = '';
+    if (args_json !== undefined) {
+      if (typeof args_json !== 'string') {
+        throw fail('call', '/args_json', `\`args_json\` must be JSON text, found ${describe(args_json)}`);
+      }
+      if (args !== undefined) throw fail('call', '/args', 'give `args` or `args_json`, not both');
+      if (args_json.trim() === '') throw fail('call', '/args_json', '`args_json` is empty: leave it out for no arguments');
+      argsJson = args_json;
+    } else if (args !== undefined) {
+      // Arguments that are not an object are the engine's to refuse (fail closed), so any JSON goes.
+      argsJson = stringify(args, 'call', '/args', '`args`');
+    }
     try {
-      out = engine[method](tool, argsJson, grant, at);
+      return engine[method](tool, argsJson, grant, at);
     } catch (e) {
       throw typed(e);
     }
-    return JSON.parse(out);
   }
 
   /** A policy with its rate-limit counters: what a gateway keeps per upstream server. */
@@ -152,11 +165,21 @@ export function createApi(raw, loader) {
 
     /** Decides a call and, when allowed, charges its quota. `at_ms` defaults to `Date.now()`. */
     evaluate(call) {
+      return JSON.parse(decide(this.#raw, 'evaluate', call));
+    }
+
+    /** `evaluate`, returning the Decision as JSON text (exact integers beyond 2^53; no parsing cost). */
+    evaluateJson(call) {
       return decide(this.#raw, 'evaluate', call);
     }
 
     /** Decides a call without charging quota (a dry run): counters show what `evaluate` would leave. */
     check(call) {
+      return JSON.parse(decide(this.#raw, 'check', call));
+    }
+
+    /** `check`, returning the Decision as JSON text. */
+    checkJson(call) {
       return decide(this.#raw, 'check', call);
     }
 

@@ -77,10 +77,19 @@ export interface ValidationError {
   help?: string;
 }
 
+/** Stable lint codes (the first four need the server's tool list). */
+export type WarningCode =
+  | 'unknown-tool'
+  | 'unknown-arg'
+  | 'type-mismatch'
+  | 'optional-arg-deny'
+  | 'unreachable-rules'
+  | 'everything-denied'
+  | 'counter-max-mismatch';
+
 /** A lint warning: the policy is valid but probably not what was meant. */
 export interface Warning {
-  /** Stable code: `unknown-tool`, `unknown-arg`, `type-mismatch`, `unreachable-rules`, `everything-denied`, `optional-arg-deny`. */
-  code: string;
+  code: WarningCode;
   pointer: string;
   message: string;
   help?: string;
@@ -189,15 +198,24 @@ export type RefusedDecision = DenyDecision | HiddenDecision | RateLimitedDecisio
 export type Outcome = Decision['outcome'];
 
 /** One `tools/call` to decide. */
-export interface Call {
+export type Call = {
   tool: string;
-  /** The call's `arguments`; absent = `{}`. Anything but an object is denied by the engine (fail closed). */
-  args?: JsonValue;
   /** Caller identity: counters are kept per grant. Default `"default"`. */
   grant?: string;
-  /** Unix epoch milliseconds; default `Date.now()`. */
+  /** Unix epoch milliseconds (a whole number from 0 to 2^53-1); default `Date.now()`. */
   at_ms?: number;
-}
+} & (
+  | {
+      /** The call's `arguments`; absent = `{}`. Anything but an object is denied by the engine (fail closed). */
+      args?: JsonValue;
+      args_json?: never;
+    }
+  | {
+      /** The call's `arguments` as JSON text, passed on unparsed (exact integers beyond 2^53, no `JSON.stringify`). */
+      args_json: string;
+      args?: never;
+    }
+);
 
 // ---------------------------------------------------------------- state
 
@@ -208,6 +226,8 @@ export interface CounterEntry {
   window: Window;
   window_start_ms: number;
   used: number;
+  /** Calls charged in the window before (kept for late calls); absent when 0. */
+  previous_used?: number;
 }
 
 /** Serialisable counter state, sorted by grant then counter. */
@@ -328,8 +348,14 @@ export class PolicyEngine {
   /** Decides a call and, when allowed, charges its quota. */
   evaluate(call: Call): Decision;
 
-  /** Decides a call without charging quota (a dry run). */
+  /** `evaluate`, returning the Decision as JSON text (exact integers beyond 2^53; no parsing cost). */
+  evaluateJson(call: Call): string;
+
+  /** Decides a call without charging quota (a dry run): counters show what `evaluate` would leave. */
   check(call: Call): Decision;
+
+  /** `check`, returning the Decision as JSON text. */
+  checkJson(call: Call): string;
 
   /** The upstream answered an allowed call with a JSON-RPC error: gives its quota back. Returns how many counters were released. */
   release(decision: Decision): number;
