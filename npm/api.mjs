@@ -133,7 +133,7 @@ export function createApi(raw, loader) {
 
   /** A policy with its rate-limit counters: what a gateway keeps per upstream server. */
   class PolicyEngine {
-    #raw;
+    #raw = null;
 
     /** @param policy policy.json text, a policy object, or `null` (no policy attached: every call is denied) */
     constructor(policy) {
@@ -165,22 +165,22 @@ export function createApi(raw, loader) {
 
     /** Decides a call and, when allowed, charges its quota. `at_ms` defaults to `Date.now()`. */
     evaluate(call) {
-      return JSON.parse(decide(this.#raw, 'evaluate', call));
+      return JSON.parse(decide(this.#live(), 'evaluate', call));
     }
 
     /** `evaluate`, returning the Decision as JSON text (exact integers beyond 2^53; no parsing cost). */
     evaluateJson(call) {
-      return decide(this.#raw, 'evaluate', call);
+      return decide(this.#live(), 'evaluate', call);
     }
 
     /** Decides a call without charging quota (a dry run): counters show what `evaluate` would leave. */
     check(call) {
-      return JSON.parse(decide(this.#raw, 'check', call));
+      return JSON.parse(decide(this.#live(), 'check', call));
     }
 
     /** `check`, returning the Decision as JSON text. */
     checkJson(call) {
-      return decide(this.#raw, 'check', call);
+      return decide(this.#live(), 'check', call);
     }
 
     /** The upstream answered an allowed call with a JSON-RPC error: gives its quota back. */
@@ -190,7 +190,7 @@ export function createApi(raw, loader) {
       }
       const text = jsonText(decision, 'decision', '', 'the decision');
       try {
-        return this.#raw.release(text);
+        return this.#live().release(text);
       } catch (e) {
         throw typed(e);
       }
@@ -201,7 +201,7 @@ export function createApi(raw, loader) {
       const text = jsonText(result, 'tools', '', 'the tools/list result');
       let out;
       try {
-        out = this.#raw.filterTools(text);
+        out = this.#live().filterTools(text);
       } catch (e) {
         throw typed(e);
       }
@@ -211,24 +211,27 @@ export function createApi(raw, loader) {
     /** Whether `tools/list` shows this tool. */
     isVisible(tool) {
       if (typeof tool !== 'string') throw fail('call', '/tool', `\`tool\` must be a string, found ${describe(tool)}`);
-      return this.#raw.isVisible(tool);
+      return this.#live().isVisible(tool);
     }
 
     /** Runs a trace on fresh counters with this engine's policy; the engine's own counters are untouched. */
     simulate(trace) {
+      return JSON.parse(this.simulateJson(trace));
+    }
+
+    /** `simulate`, returning the result as JSON text (exact integers; no parsing cost for big traces). */
+    simulateJson(trace) {
       const text = jsonText(trace, 'trace', '', 'the trace');
-      let out;
       try {
-        out = this.#raw.simulate(text);
+        return this.#live().simulate(text);
       } catch (e) {
         throw typed(e);
       }
-      return JSON.parse(out);
     }
 
     /** The counters, sorted: persist them, or share them with other gateway instances. */
     exportState() {
-      return JSON.parse(this.#raw.exportState());
+      return JSON.parse(this.#live().exportState());
     }
 
     /** Replaces the counters with a snapshot (all or nothing). */
@@ -240,7 +243,7 @@ export function createApi(raw, loader) {
       }
       const text = jsonText(snapshot, 'state', '', 'the snapshot');
       try {
-        this.#raw.importState(text);
+        this.#live().importState(text);
       } catch (e) {
         throw typed(e);
       }
@@ -250,7 +253,7 @@ export function createApi(raw, loader) {
     setPolicy(policy) {
       const text = policyText(policy);
       try {
-        this.#raw.setPolicy(text);
+        this.#live().setPolicy(text);
       } catch (e) {
         throw typed(e);
       }
@@ -258,17 +261,23 @@ export function createApi(raw, loader) {
 
     /** Whether a policy is attached (`false` after `new PolicyEngine(null)`). */
     get hasPolicy() {
-      return this.#raw.hasPolicy;
+      return this.#live().hasPolicy;
     }
 
     /** Forgets every counter. */
     resetCounters() {
-      this.#raw.resetCounters();
+      this.#live().resetCounters();
     }
 
     /** Frees the engine's wasm memory now instead of at garbage collection. The engine is unusable afterwards. */
     free() {
-      this.#raw.free();
+      this.#live().free();
+      this.#raw = null;
+    }
+
+    #live() {
+      if (this.#raw === null) throw fail('init', '', 'this PolicyEngine was freed');
+      return this.#raw;
     }
   }
 

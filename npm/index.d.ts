@@ -370,6 +370,9 @@ export class PolicyEngine {
   /** Runs a trace on fresh counters with this engine's policy; the engine's own counters are untouched. */
   simulate(trace: Trace): SimulationResult;
 
+  /** `simulate`, returning the result as JSON text (exact integers beyond 2^53; no parsing cost). */
+  simulateJson(trace: Trace): string;
+
   /** The counters, to persist or share. */
   exportState(): CounterSnapshot;
 

@@ -60,7 +60,7 @@ function describeError(e) {
 }
 
 /** The policy as the constructor receives it: text exactly as the case gives it. */
-function policyInput(c) {
+export function policyInput(c) {
   if (Object.hasOwn(c, 'policy_text')) return c.policy_text;
   return stringifyExact(c.policy);
 }
@@ -235,7 +235,7 @@ const MAX_TRACE_MS = 253_402_300_799_999;
  * release/set_policy/restart steps), non-empty tool and grant names, times in order and before
  * year 10000 (a trace refuses the rest as errors; evaluate() takes them).
  */
-function asTrace(c) {
+export function asTrace(c) {
   let prev = -1;
   for (const s of c.calls) {
     if (!Object.hasOwn(s, 'tool') || s.tool === '' || s.grant === '') return null;
