@@ -192,6 +192,35 @@ impl PolicyEngine {
         crate::tools::filter_tools(self.engine.policy(), result_json).map_err(|e| EngineError::new("tools", vec![e]))
     }
 
+    /// Simulates trace text (any form of `interfaces.md` § Trace) from empty counters with this
+    /// engine's policy; the engine's own counters are untouched. Returns
+    /// `{"decisions": [...], "summary": {...}}` as JSON, written as the simulation runs.
+    pub fn simulate(&self, trace_json: &str) -> Result<String, EngineError> {
+        let mut out = String::with_capacity(trace_json.len().saturating_mul(2).saturating_add(64));
+        out.push_str("{\"decisions\":[");
+        let summary = crate::trace::simulate_text_with(self.engine.policy(), trace_json, |index, call, decision| {
+            if index > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"index\":");
+            write_u64(&mut out, u64::try_from(index).unwrap_or(u64::MAX));
+            out.push_str(",\"tool\":");
+            write_str(&mut out, &call.tool);
+            out.push_str(",\"grant\":");
+            write_str(&mut out, &call.grant);
+            out.push_str(",\"at_ms\":");
+            write_u64(&mut out, call.at_ms);
+            out.push(',');
+            write_decision(&mut out, &decision);
+            out.push('}');
+        })
+        .map_err(|e| EngineError::new("trace", e))?;
+        out.push_str("],\"summary\":");
+        out.push_str(&to_json(&summary));
+        out.push('}');
+        Ok(out)
+    }
+
     /// Counter state as JSON (`{"version": 1, "counters": [...]}`, sorted).
     #[wasm_bindgen(js_name = exportState)]
     pub fn export_state(&self) -> String {
@@ -221,21 +250,27 @@ impl PolicyEngine {
 }
 
 /// Validates policy text: `{"valid", "errors", "warnings"}` as JSON (the CLI's `check --format json`).
-/// With a `tools/list` result, the policy is also linted against it.
+/// A valid policy is linted, against the `tools/list` result when one is given.
 #[wasm_bindgen]
 pub fn validate(policy_json: &str, tools_json: Option<String>) -> Result<String, EngineError> {
     #[derive(Serialize)]
     struct Report {
         valid: bool,
         errors: Vec<ValidationError>,
-        warnings: Vec<()>,
+        warnings: Vec<crate::lint::Warning>,
     }
-    let _tools = match tools_json {
+    let tools = match tools_json {
         Some(text) => Some(crate::tools::parse_tool_list(&text).map_err(|e| EngineError::new("tools", vec![e]))?),
         None => None,
     };
-    let errors = parse_policy(policy_json).err().unwrap_or_default();
-    Ok(to_json(&Report { valid: errors.is_empty(), errors, warnings: Vec::new() }))
+    let report = match parse_policy(policy_json) {
+        Err(errors) => Report { valid: false, errors, warnings: Vec::new() },
+        Ok(None) => Report { valid: true, errors: Vec::new(), warnings: Vec::new() },
+        Ok(Some(policy)) => {
+            Report { valid: true, errors: Vec::new(), warnings: crate::lint::lint(policy.doc(), tools.as_deref()) }
+        }
+    };
+    Ok(to_json(&report))
 }
 
 /// The engine's version (the crate version).
@@ -345,14 +380,15 @@ fn read_decision(v: &Value) -> Result<Decision, EngineError> {
     })
 }
 
-/// A counter snapshot: `{"version"?: 1, "counters": [{grant, counter, window, window_start_ms, used}]}`.
+/// A counter snapshot: `{"version"?: 1, "counters": [{grant, counter, window, window_start_ms, used,
+/// previous_used?}]}` — what `CounterSnapshot`'s `Deserialize` accepts (a test holds them together).
 fn read_snapshot(v: &Value) -> Result<CounterSnapshot, EngineError> {
     const KIND: &str = "state";
     let obj = expect_object(KIND, "", v, "a snapshot")?;
     if let Some(key) = obj.keys().find(|k| *k != "version" && *k != "counters") {
         return Err(EngineError::one(KIND, &format!("/{key}"), format!("unknown key `{key}` in a snapshot")));
     }
-    let version = match field(obj, "version") {
+    let version = match obj.get("version") {
         None => 1,
         Some(v) if v.as_u64() == Some(1) => 1,
         Some(_) => return Err(EngineError::one(KIND, "/version", "`version` must be 1".to_string())),
@@ -372,8 +408,9 @@ fn read_snapshot(v: &Value) -> Result<CounterSnapshot, EngineError> {
     for (i, item) in items.iter().enumerate() {
         let base = format!("/counters/{i}");
         let c = expect_object(KIND, &base, item, "a counter")?;
-        if let Some(key) =
-            c.keys().find(|k| !["grant", "counter", "window", "window_start_ms", "used"].contains(&k.as_str()))
+        if let Some(key) = c
+            .keys()
+            .find(|k| !["grant", "counter", "window", "window_start_ms", "used", "previous_used"].contains(&k.as_str()))
         {
             return Err(EngineError::one(KIND, &format!("{base}/{key}"), format!("unknown key `{key}` in a counter")));
         }
@@ -383,6 +420,11 @@ fn read_snapshot(v: &Value) -> Result<CounterSnapshot, EngineError> {
             window: window_field(KIND, &base, c)?,
             window_start_ms: u64_field(KIND, &base, c, "window_start_ms")?,
             used: u64_field(KIND, &base, c, "used")?,
+            previous_used: if c.contains_key("previous_used") {
+                u64_field(KIND, &base, c, "previous_used")?
+            } else {
+                0
+            },
         });
     }
     Ok(CounterSnapshot { version, counters })
@@ -550,6 +592,35 @@ mod tests {
     }
 
     #[test]
+    fn simulations_are_written_exactly_as_serde_writes_them() {
+        let e = PolicyEngine {
+            engine: engine(json!({"version": "1", "default": "deny", "hide": ["h"],
+                "tools": {"t": {"limits": [{"counter": "c", "window": "minute", "max": 1}],
+                                "deny_if": [{"conditions": [{"path": "args.x", "op": "eq", "value": "\"x\""}]}]}}})),
+        };
+        let trace = "{\"tool\": \"t\", \"at_ms\": 1767225600000, \"grant\": \"g\\\"\"}\n\
+                     {\"tool\": \"t\", \"args\": {\"x\": \"\\\"x\\\"\"}}\n\
+                     {\"tool\": \"t\", \"upstream_error\": true}\n{\"tool\": \"t\"}\n{\"tool\": \"h\"}\n{\"tool\": \"u\"}\n";
+        let expected = crate::trace::simulate_text(e.engine.policy(), trace).unwrap();
+        assert_eq!(expected.decisions.len(), 6);
+        assert_eq!(e.simulate(trace).unwrap(), serde_json::to_string(&expected).unwrap());
+        assert_eq!(
+            e.simulate("").unwrap(),
+            serde_json::to_string(&crate::trace::simulate(e.engine.policy(), &[])).unwrap()
+        );
+        let err = e.simulate("{\"tool\": \"t\", \"at-ms\": 5}").unwrap_err();
+        assert_eq!((err.kind_str(), err.errors()[0].line), ("trace", Some(1)));
+    }
+
+    #[test]
+    fn the_typescript_types_name_every_lint_code() {
+        let types = include_str!("../../npm/index.d.ts");
+        for code in crate::lint::CODES {
+            assert!(types.contains(&format!("'{code}'")), "npm/index.d.ts lacks the warning code `{code}`");
+        }
+    }
+
+    #[test]
     fn a_released_decision_gives_its_quota_back() {
         let mut e = PolicyEngine {
             engine: engine(json!({"version": "1", "default": "allow",
@@ -600,5 +671,39 @@ mod tests {
         f.import_state(&state).unwrap();
         assert_eq!(f.export_state(), state);
         assert_eq!(read_snapshot(&serde_json::from_str(&state).unwrap()).unwrap(), e.engine.export_state());
+    }
+
+    #[test]
+    fn snapshots_are_read_as_their_deserialize_impl_reads_them() {
+        let accepted = [
+            json!({"counters": []}),
+            json!({"version": 1, "counters": [
+                {"grant": "g", "counter": "c", "window": "minute", "window_start_ms": T0, "used": 3},
+                {"grant": "g", "counter": "d", "window": "day", "window_start_ms": T0, "used": 0, "previous_used": 7},
+                {"grant": "h", "counter": "c", "window": "hour", "window_start_ms": 0, "used": 1}]}),
+        ];
+        for v in accepted {
+            let serde: CounterSnapshot = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(read_snapshot(&v).unwrap(), serde, "{v}");
+        }
+        let refused = [
+            json!([]),
+            json!({"version": 1}),
+            json!({"version": null, "counters": []}),
+            json!({"counters": [{"grant": "g", "counter": "c", "window": "hour", "window_start_ms": 0, "used": 1, "previous_used": null}]}),
+            json!({"counters": {}}),
+            json!({"counters": [{"grant": "g", "counter": "c", "window": "week", "window_start_ms": 0, "used": 1}]}),
+            json!({"counters": [{"grant": "g", "counter": "c", "window": "hour", "window_start_ms": -1, "used": 1}]}),
+            json!({"counters": [{"grant": "g", "counter": "c", "window": "hour", "window_start_ms": 0, "used": 1.5}]}),
+            json!({"counters": [{"grant": "g", "counter": "c", "window": "hour", "window_start_ms": 0}]}),
+            json!({"counters": [{"grant": 1, "counter": "c", "window": "hour", "window_start_ms": 0, "used": 1}]}),
+            json!({"counters": [{"grant": "g", "counter": "c", "window": "hour", "window_start_ms": 0, "used": 1, "x": 0}]}),
+        ];
+        for v in refused {
+            assert!(serde_json::from_value::<CounterSnapshot>(v.clone()).is_err(), "serde accepts {v}");
+            assert!(read_snapshot(&v).is_err(), "the facade accepts {v}");
+        }
+        let future = json!({"version": 2, "counters": []});
+        assert_eq!(read_snapshot(&future).unwrap_err().errors()[0].pointer, "/version", "unknown versions are refused");
     }
 }
