@@ -245,14 +245,14 @@ export interface Tool {
   description?: string;
   inputSchema?: JsonObject;
   annotations?: JsonObject;
-  [key: string]: JsonValue | undefined;
+  [key: string]: unknown;
 }
 
 /** An MCP `tools/list` result. */
 export interface ToolsListResult {
   tools: Tool[];
   nextCursor?: string;
-  [key: string]: JsonValue | undefined;
+  [key: string]: unknown;
 }
 
 /** A JSON-RPC response carrying a `tools/list` result. */

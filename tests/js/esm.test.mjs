@@ -64,3 +64,10 @@ test('errors are Error subclasses with a name, a kind and the located list', () 
     assert.ok(typeof e.stack === 'string');
   }
 });
+
+test('the published types declare no `any`', () => {
+  const types = readFileSync(require.resolve('toolgate/package.json').replace(/package\.json$/, 'index.d.ts'), 'utf8');
+  const code = types.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  assert.doesNotMatch(code, /\bany\b/);
+  assert.match(code, /export type Decision = AllowDecision \| DenyDecision \| HiddenDecision \| RateLimitedDecision;/);
+});
