@@ -11,7 +11,7 @@ fi
 rm -rf target/npm-bench && mkdir -p target/npm-bench
 (cd pkg && npm pack --silent --pack-destination "$ROOT/target/npm-bench" >/dev/null)
 cd tests/bench
-npm install --no-audit --no-fund --no-package-lock >/dev/null
+npm ci --no-audit --no-fund >/dev/null
 rm -rf node_modules/toolgate
 npm install --no-save --no-audit --no-fund --no-package-lock "$ROOT"/target/npm-bench/toolgate-*.tgz >/dev/null
 node bench.mjs
