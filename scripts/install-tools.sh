@@ -158,6 +158,7 @@ NPM_SPECS=(
     "typescript@$TYPESCRIPT_VERSION"
 )
 # One node process checks every package's installed version (fast path for re-runs).
+# shellcheck disable=SC2016  # the single-quoted text is JavaScript, not shell
 npm_missing="$(NODE_TOOLS="$NODE_TOOLS" node -e '
     const fs = require("fs"), path = require("path");
     const bad = [];

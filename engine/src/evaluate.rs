@@ -1,8 +1,8 @@
 //! One `tools/call` → [`Decision`]: the eight steps of `policy-format.md` §3, in order.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::{Map, Value};
 
 use crate::condition::CompiledCondition;
@@ -141,7 +141,7 @@ impl Policy {
             Err(errs) => return Err(errs),
         };
         let mut errors = Vec::new();
-        let mut tools = HashMap::new();
+        let mut tools = HashMap::default();
         for (name, rules) in checked.tools.iter().flatten() {
             let base = pointer(["tools", name.as_str()]);
             let mut t = CompiledTool::default();

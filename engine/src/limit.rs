@@ -3,9 +3,9 @@
 //! A counter is identified by `(grant, counter name)` and holds the count of the newest window it
 //! was charged in. The window maths is one pure function, [`check`].
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Window;
@@ -168,13 +168,14 @@ impl Counters {
         self.by_grant.clear();
     }
 
-    /// A snapshot in deterministic order (grant, then counter); empty slots are left out.
+    /// A snapshot in deterministic order (grant, then counter). Every counter ever charged is
+    /// included, even one released back to 0: its window start still decides late calls.
     pub fn snapshot(&self) -> CounterSnapshot {
         let mut counters: Vec<CounterEntry> = self
             .by_grant
             .iter()
             .flat_map(|(grant, slots)| {
-                slots.iter().filter(|(_, s)| s.used > 0 || s.previous_used > 0).map(move |(counter, s)| CounterEntry {
+                slots.iter().map(move |(counter, s)| CounterEntry {
                     grant: grant.to_string(),
                     counter: counter.to_string(),
                     window: s.window,
@@ -191,7 +192,7 @@ impl Counters {
     /// Replaces every counter with the snapshot's. Fails (changing nothing) on an entry whose
     /// window start is not aligned to its window, or on a duplicate `(grant, counter)`.
     pub fn restore(&mut self, snapshot: &CounterSnapshot) -> Result<(), String> {
-        let mut by_grant: HashMap<Arc<str>, HashMap<Arc<str>, Slot>> = HashMap::new();
+        let mut by_grant: HashMap<Arc<str>, HashMap<Arc<str>, Slot>> = HashMap::default();
         for (i, e) in snapshot.counters.iter().enumerate() {
             if e.window_start_ms % e.window.millis() != 0 {
                 return Err(format!(

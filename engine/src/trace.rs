@@ -258,6 +258,13 @@ pub fn simulate_text_with(
         summary: Summary::default(),
         failed_upstream: failed,
         next_failed: 0,
+        call: TraceCall {
+            tool: String::new(),
+            args: Value::Null,
+            grant: String::new(),
+            at_ms: 0,
+            upstream_error: false,
+        },
         each,
     };
     parse_with(trace_text, stream).map(|s| s.summary)
@@ -473,6 +480,8 @@ impl RawCall<'_> {
 trait Sink {
     /// How the fast path reads `args`: built ([`Value`]) or only checked ([`Unbuilt`]).
     type Args: ArgsForm + for<'de> Deserialize<'de>;
+    /// Whether the sink keeps calls (and should make room for them up front).
+    const KEEPS_CALLS: bool = false;
     /// Room for about `n` calls.
     fn reserve(&mut self, _n: usize) {}
     /// The next call (`index` counts from 0).
@@ -487,6 +496,7 @@ struct Collect(Vec<TraceCall>);
 
 impl Sink for Collect {
     type Args = Value;
+    const KEEPS_CALLS: bool = true;
     fn reserve(&mut self, n: usize) {
         self.0.reserve(n);
     }
@@ -521,21 +531,27 @@ struct Stream<F> {
     /// Sorted indices of calls that failed upstream, found by the checking pass.
     failed_upstream: Vec<usize>,
     next_failed: usize,
+    call: TraceCall,
     each: F,
 }
 
 impl<F: FnMut(usize, &TraceCall, Decision)> Sink for Stream<F> {
     type Args = Value;
     fn call(&mut self, index: usize, raw: RawCall<'_>, at_ms: u64) {
-        let mut call = raw.into_call(at_ms);
         while self.failed_upstream.get(self.next_failed).is_some_and(|i| *i < index) {
             self.next_failed += 1;
         }
-        if self.failed_upstream.get(self.next_failed) == Some(&index) {
-            call.upstream_error = true;
-        }
-        let decision = step(&mut self.engine, &mut self.summary, &call);
-        (self.each)(index, &call, decision);
+        // One call buffer for the whole trace: its strings are reused, not reallocated per call.
+        let call = &mut self.call;
+        call.tool.clear();
+        call.tool.push_str(&raw.tool);
+        call.grant.clear();
+        call.grant.push_str(raw.grant.as_deref().unwrap_or(DEFAULT_GRANT));
+        call.args = raw.args;
+        call.at_ms = at_ms;
+        call.upstream_error = raw.upstream_error || self.failed_upstream.get(self.next_failed) == Some(&index);
+        let decision = step(&mut self.engine, &mut self.summary, call);
+        (self.each)(index, call, decision);
     }
     fn upstream_error(&mut self, _index: usize) {
         // Known from the checking pass: the response comes after its call has been simulated.
@@ -735,7 +751,9 @@ fn is_calls_object(line: &str) -> bool {
 /// JSON Lines: each line on the fast path first, the locating parser when that fails.
 fn parse_lines<S: Sink>(text: &str, mut sink: S) -> Result<S, Vec<ValidationError>> {
     // One call per line at most: sizing once avoids copying a million calls as they grow.
-    sink.reserve(count_newlines(text) + 1);
+    if S::KEEPS_CALLS {
+        sink.reserve(count_newlines(text) + 1);
+    }
     let mut b = Builder::new(sink, 0);
     let mut errs = Errors::default();
     let mut line_no = 0u32;
@@ -881,7 +899,7 @@ impl<'de> Deserialize<'de> for Unbuilt {
                 f.write_str("an object")
             }
             fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Unbuilt, M::Error> {
-                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                while m.next_entry::<Skipped, Skipped>()?.is_some() {}
                 Ok(Unbuilt)
             }
             fn visit_unit<E>(self) -> Result<Unbuilt, E> {
@@ -889,6 +907,50 @@ impl<'de> Deserialize<'de> for Unbuilt {
             }
         }
         d.deserialize_any(ObjectVisitor)
+    }
+}
+
+/// Any JSON value, skipped. Unlike [`IgnoredAny`] it goes through `deserialize_any`, so
+/// serde_json's nesting limit applies exactly as when building a [`Value`]: checking and
+/// building accept the same documents.
+struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SkipVisitor;
+        impl<'de> serde::de::Visitor<'de> for SkipVisitor {
+            type Value = Skipped;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_unit<E>(self) -> Result<Skipped, E> {
+                Ok(Skipped)
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut s: S) -> Result<Skipped, S::Error> {
+                while s.next_element::<Skipped>()?.is_some() {}
+                Ok(Skipped)
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Skipped, M::Error> {
+                while m.next_entry::<Skipped, Skipped>()?.is_some() {}
+                Ok(Skipped)
+            }
+        }
+        d.deserialize_any(SkipVisitor)
     }
 }
 
@@ -1974,6 +2036,100 @@ mod tests {
             let mut seen = 0;
             assert_eq!(simulate_text_with(None, text, |_, _, _| seen += 1).unwrap_err(), e);
             assert_eq!(seen, 0, "nothing is simulated before the whole trace is known to be valid");
+        }
+    }
+
+    #[test]
+    fn checking_and_building_agree_on_deeply_nested_arguments() {
+        for n in [1usize, 100, 126, 127, 128, 129, 500] {
+            let args = "{\"a\": [".repeat(n) + "1" + &"]}".repeat(n);
+            for text in
+                [format!("{{\"tool\": \"x\", \"args\": {args}}}\n"), format!("[{{\"tool\": \"x\", \"args\": {args}}}]")]
+            {
+                let parsed = parse_trace(&text);
+                assert_eq!(check_trace(&text), parsed.clone().err().unwrap_or_default(), "depth {n}");
+                let streamed = simulate_text_with(None, &text, |_, _, _| {}).map(|s| s.calls);
+                assert_eq!(streamed, parsed.map(|c| c.len()), "depth {n}");
+            }
+        }
+        assert!(
+            parse_trace(&format!("{{\"tool\": \"x\", \"args\": {}}}", "{\"a\": [".repeat(64) + "1" + &"]}".repeat(64)))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn checking_and_building_agree_on_broken_escapes() {
+        for args in [
+            r#"{"\ud800": 1}"#,
+            r#"{"a": "\ud800"}"#,
+            r#"{"a": ["\udc00x"]}"#,
+            r#"{"a": "\q"}"#,
+            r#"{"\u00e9": "\ud83d\ude00"}"#,
+        ] {
+            for text in
+                [format!("{{\"tool\": \"x\", \"args\": {args}}}\n"), format!("[{{\"tool\": \"x\", \"args\": {args}}}]")]
+            {
+                let parsed = parse_trace(&text);
+                assert_eq!(check_trace(&text), parsed.clone().err().unwrap_or_default(), "{text}");
+            }
+        }
+        assert_eq!(ok(r#"[{"tool": "x", "args": {"\u00e9": "\ud83d\ude00"}}]"#)[0].args, json!({"é": "😀"}));
+    }
+
+    /// The locating parser alone, line by line (what the fast path falls back to).
+    fn slow_lines(text: &str) -> Result<Vec<TraceCall>, Vec<ValidationError>> {
+        let mut b = Builder::new(Collect::default(), 0);
+        let mut errs = Errors::default();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let line_no = u32::try_from(i + 1).unwrap();
+            let loc = Loc::new(line, line_no);
+            match json::parse(line) {
+                Err(e) => errs.syntax(&e, line_no),
+                Ok(node) => {
+                    if let Some(item) = entry(&node, "", &loc, &mut errs) {
+                        b.apply(item, &loc, &mut errs);
+                    }
+                }
+            }
+        }
+        b.finish(errs).map(|c| c.0)
+    }
+
+    #[test]
+    fn the_fast_path_and_the_locating_parser_read_calls_identically() {
+        let lines = [
+            r#"{"tool": "a"}"#,
+            r#"{"name": "b", "arguments": {"x": [1, 2.5, -3, 1e2, null, true, {"y": "z"}], "big": 18446744073709551615}}"#,
+            r#"{"tool": "c", "args": null, "grant": "g", "after_ms": 0}"#,
+            r#"{"tool": "d", "ts": "2026-01-01T00:00:00.5+00:00", "upstream_error": false}"#,
+            r#"{"tool": "e", "at_ms": 1767225600500, "grant": "h", "upstream_error": true, "isError": true, "text": "x", "result_ts": 1}"#,
+            r#"{"tool": "f\u00e9\n", "after_ms": 7, "grant": null, "at_ms": null, "ts": null}"#,
+            r#"{"tool": "g", "args": {"s": "\"quoted\" \\ \/ \b\f\n\r\t", "dup": 1, "dup": 2}}"#,
+            r#"  {"tool":"h","args":{}}  "#,
+        ];
+        let text = lines.join("\n");
+        let fast = ok(&text);
+        assert_eq!(slow_lines(&text).unwrap(), fast);
+        assert_eq!(fast.len(), lines.len());
+        assert_eq!(fast[6].args, json!({"s": "\"quoted\" \\ / \u{8}\u{c}\n\r\t", "dup": 2}));
+        assert_eq!(fast[5].tool, "fé\n");
+        assert_eq!(fast[4].at_ms, T0 + 500);
+        assert_eq!(fast[5].at_ms, T0 + 507);
+        for bad in [
+            r#"{"tool": "a", "args": 1}"#,
+            r#"{"tool": "", "args": {}}"#,
+            r#"{"tool": "a", "grant": ""}"#,
+            r#"{"tool": "a", "at_ms": 1, "after_ms": 1}"#,
+            r#"{"tool": "a", "ts": "2026-01-01"}"#,
+            r#"{"tool": "a", "at_ms": 253402300800000}"#,
+            r#"{"tool": "a", "tool": "b"}"#,
+            r#"{"tool": "a", "at_ms": 1.0}"#,
+        ] {
+            assert_eq!(slow_lines(bad).unwrap_err(), errs(bad), "{bad}");
         }
     }
 

@@ -187,6 +187,16 @@ impl Validator<'_, '_> {
         Some(members)
     }
 
+    /// Unknown keys that are a plausible typo of an allowed key not present itself.
+    fn misspelled<'n>(members: &'n [Member], allowed: &[&'static str]) -> Vec<(&'n Member, &'static str)> {
+        members
+            .iter()
+            .filter(|m| !allowed.contains(&m.key.as_str()))
+            .filter_map(|m| did_you_mean(&m.key, allowed.iter().copied()).map(|meant| (m, meant)))
+            .filter(|(_, meant)| Self::member(members, meant).is_none())
+            .collect()
+    }
+
     fn member<'n>(members: &'n [Member], key: &str) -> Option<&'n Member> {
         members.iter().find(|m| m.key == key)
     }
@@ -287,6 +297,14 @@ impl Validator<'_, '_> {
                 _ => {}
             }
         }
+        for (m, meant) in Self::misspelled(members, ROOT_KEYS) {
+            match meant {
+                "hide" => drop(self.hide_at(&m.value, &child("", &m.key))),
+                "all_tools" => drop(self.all_tools_at(&m.value, &child("", &m.key))),
+                "tools" => drop(self.tools_at(&m.value, &child("", &m.key))),
+                _ => {}
+            }
+        }
         if !ok {
             return None;
         }
@@ -294,9 +312,13 @@ impl Validator<'_, '_> {
     }
 
     fn hide(&mut self, node: &Node) -> Option<Vec<String>> {
+        self.hide_at(node, "/hide")
+    }
+
+    fn hide_at(&mut self, node: &Node, base: &str) -> Option<Vec<String>> {
         let Kind::Array(items) = &node.kind else {
             self.error(
-                "/hide",
+                base,
                 node.start,
                 format!("`hide` must be an array of tool names, found {}", describe(node)),
                 if matches!(node.kind, Kind::String(_)) { Some("write `[\"name\"]`".into()) } else { None },
@@ -306,7 +328,7 @@ impl Validator<'_, '_> {
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            let ptr = format!("/hide/{i}");
+            let ptr = format!("{base}/{i}");
             match &item.kind {
                 Kind::String(s) if s.is_empty() => {
                     self.error(&ptr, item.start, "a `hide` entry must not be empty".into(), None);
@@ -335,11 +357,15 @@ impl Validator<'_, '_> {
     }
 
     fn all_tools(&mut self, node: &Node) -> Option<AllTools> {
-        let members = self.object(node, "/all_tools", "`all_tools`", ALL_TOOLS_KEYS)?;
+        self.all_tools_at(node, "/all_tools")
+    }
+
+    fn all_tools_at(&mut self, node: &Node, base: &str) -> Option<AllTools> {
+        let members = self.object(node, base, "`all_tools`", ALL_TOOLS_KEYS)?;
         let mut ok = members.iter().all(|m| ALL_TOOLS_KEYS.contains(&m.key.as_str()));
         let limits = match Self::member(members, "limits") {
             Some(m) => {
-                let l = self.limits(&m.value, "/all_tools/limits");
+                let l = self.limits(&m.value, &child(base, "limits"));
                 ok &= l.is_some();
                 l
             }
@@ -349,7 +375,11 @@ impl Validator<'_, '_> {
     }
 
     fn tools(&mut self, node: &Node) -> Option<indexmap::IndexMap<String, ToolRules>> {
-        let members = self.object(node, "/tools", "`tools`", &[])?;
+        self.tools_at(node, "/tools")
+    }
+
+    fn tools_at(&mut self, node: &Node, base: &str) -> Option<indexmap::IndexMap<String, ToolRules>> {
+        let members = self.object(node, base, "`tools`", &[])?;
         let mut out = indexmap::IndexMap::with_capacity(members.len());
         let mut ok = true;
         for (i, m) in members.iter().enumerate() {
@@ -357,7 +387,7 @@ impl Validator<'_, '_> {
                 ok = false; // reported by `object`
                 continue;
             }
-            let ptr = child("/tools", &m.key);
+            let ptr = child(base, &m.key);
             if m.key.is_empty() {
                 self.error(&ptr, m.key_pos, "a tool name must not be empty".into(), None);
                 ok = false;
@@ -380,6 +410,16 @@ impl Validator<'_, '_> {
             .enumerate()
             .all(|(i, m)| TOOL_KEYS.contains(&m.key.as_str()) && !members.iter().take(i).any(|p| p.key == m.key));
         let mut rules = ToolRules::default();
+        // A misspelled key (`deny-if`) is reported above; its content is still checked as the key
+        // it most likely meant, so every problem shows up at once.
+        for (m, meant) in Self::misspelled(members, TOOL_KEYS) {
+            let p = child(ptr, &m.key);
+            match meant {
+                "require" => drop(self.array(&m.value, &p, "`require`", |v, item, p| v.require_entry(item, p))),
+                "deny_if" => drop(self.array(&m.value, &p, "`deny_if`", |v, item, p| v.rule(item, p))),
+                _ => drop(self.limits(&m.value, &p)),
+            }
+        }
         if let Some(m) = Self::member(members, "require") {
             rules.require =
                 self.array(&m.value, &child(ptr, "require"), "`require`", |v, item, p| v.require_entry(item, p));
@@ -712,4 +752,53 @@ pub fn validate_value(value: &Value) -> Result<Option<PolicyDoc>, Vec<Validation
         vec![ValidationError { pointer: String::new(), message: e.message, line: None, column: None, help: None }]
     })?;
     validate_node(&root, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<ValidationError> {
+        parse_policy_doc(text).unwrap_err()
+    }
+
+    #[test]
+    fn the_content_of_a_misspelled_key_is_checked_as_the_key_it_meant() {
+        let errs = errors(
+            r#"{"version":"1","default":"deny","tools":{"t":{"deny-if":[{"conditions":[{"path":"args.a","op":"gte_","value":1}]}]}}}"#,
+        );
+        let ptrs: Vec<_> = errs.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(ptrs, ["/tools/t/deny-if", "/tools/t/deny-if/0/conditions/0/op"]);
+        assert_eq!(errs[0].help.as_deref(), Some("did you mean `deny_if`?"));
+        assert_eq!(errs[1].help.as_deref(), Some("did you mean `gte`?"));
+        let errs = errors(
+            r#"{"version":"1","default":"deny","tool":{"t":{"limits":[{"counter":"c","window":"week","max":1}]}}}"#,
+        );
+        let ptrs: Vec<_> = errs.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(ptrs, ["/tool", "/tool/t/limits/0/window"]);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_line_and_column() {
+        let text = "{\n  \"version\": 1,\n  \"default\": \"Deny\",\n  \"hide\": [\"a\", \"a\", 3]\n}";
+        let errs = errors(text);
+        let got: Vec<_> = errs.iter().map(|e| (e.pointer.as_str(), e.line, e.column)).collect();
+        assert_eq!(
+            got,
+            [
+                ("/version", Some(2), Some(14)),
+                ("/default", Some(3), Some(14)),
+                ("/hide/1", Some(4), Some(17)),
+                ("/hide/2", Some(4), Some(22)),
+            ]
+        );
+        assert_eq!(errs[1].help.as_deref(), Some("did you mean `deny`?"));
+    }
+
+    #[test]
+    fn null_is_no_policy_and_other_roots_are_errors() {
+        assert_eq!(parse_policy_doc("null"), Ok(None));
+        assert_eq!(errors("[]")[0].pointer, "");
+        assert_eq!(errors("{\"version\":\"1\",\"default\":\"deny\"} x")[0].line, Some(1));
+    }
 }
