@@ -131,6 +131,27 @@ export function createApi(raw, loader) {
     }
   }
 
+  /**
+   * A Decision from the facade's array form (engine/src/wasm.rs `decision_tuple`): `JSON.parse`
+   * builds arrays about twice as fast as objects. Field order is the JSON form's.
+   */
+  function fromTuple(text) {
+    const t = JSON.parse(text);
+    const ex = t[5];
+    const cs = t[6];
+    const explain = new Array(ex.length);
+    for (let i = 0; i < ex.length; i++) {
+      const e = ex[i];
+      explain[i] = { path: e[0], op: e[1], expected: e[2], actual: e[3], holds: e[4] };
+    }
+    const counters = new Array(cs.length);
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i];
+      counters[i] = { counter: c[0], grant: c[1], window: c[2], window_start_ms: c[3], used: c[4], max: c[5] };
+    }
+    return { outcome: t[0], rule: t[1], pointer: t[2], message: t[3], retry_after_ms: t[4], explain, counters };
+  }
+
   /** A policy with its rate-limit counters: what a gateway keeps per upstream server. */
   class PolicyEngine {
     #raw = null;
@@ -165,7 +186,7 @@ export function createApi(raw, loader) {
 
     /** Decides a call and, when allowed, charges its quota. `at_ms` defaults to `Date.now()`. */
     evaluate(call) {
-      return JSON.parse(decide(this.#live(), 'evaluate', call));
+      return fromTuple(decide(this.#live(), 'evaluateTuple', call));
     }
 
     /** `evaluate`, returning the Decision as JSON text (exact integers beyond 2^53; no parsing cost). */
@@ -175,7 +196,7 @@ export function createApi(raw, loader) {
 
     /** Decides a call without charging quota (a dry run): counters show what `evaluate` would leave. */
     check(call) {
-      return JSON.parse(decide(this.#live(), 'check', call));
+      return fromTuple(decide(this.#live(), 'checkTuple', call));
     }
 
     /** `check`, returning the Decision as JSON text. */

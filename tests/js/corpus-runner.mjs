@@ -211,6 +211,9 @@ function runCalls(api, c, problems) {
     const call = callInput(step, exact);
     const before = engine.exportState();
     const dry = decideStep(engine, call, exact, true);
+    if (!exact && !sameJson(dry, JSON.parse(engine.checkJson(call)))) {
+      problems.push(`${where}: check() and checkJson() disagree: ${show(dry)} vs ${engine.checkJson(call)}`);
+    }
     if (!sameJson(engine.exportState(), before)) problems.push(`${where}: check() changed the counters`);
     const d = decideStep(engine, call, exact, false);
     if (!sameJson(dry, d)) problems.push(`${where}: check() said ${show(dry)}, evaluate() ${show(d)}`);
