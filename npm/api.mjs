@@ -136,9 +136,13 @@ export function createApi(raw, loader) {
    * builds arrays about twice as fast as objects. Field order is the JSON form's.
    */
   function fromTuple(text) {
-    const t = JSON.parse(text);
-    const ex = t[5];
-    const cs = t[6];
+    return decisionAt(JSON.parse(text), 0);
+  }
+
+  /** The Decision whose values start at `t[k]` (a decision tuple, or a simulation row). */
+  function decisionAt(t, k) {
+    const ex = t[k + 5];
+    const cs = t[k + 6];
     const explain = new Array(ex.length);
     for (let i = 0; i < ex.length; i++) {
       const e = ex[i];
@@ -149,7 +153,31 @@ export function createApi(raw, loader) {
       const c = cs[i];
       counters[i] = { counter: c[0], grant: c[1], window: c[2], window_start_ms: c[3], used: c[4], max: c[5] };
     }
-    return { outcome: t[0], rule: t[1], pointer: t[2], message: t[3], retry_after_ms: t[4], explain, counters };
+    return { outcome: t[k], rule: t[k + 1], pointer: t[k + 2], message: t[k + 3], retry_after_ms: t[k + 4], explain, counters };
+  }
+
+  /** A SimulationResult from the facade's array form (engine/src/wasm.rs `simulate_tuples`). */
+  function simulationFromTuples(text) {
+    const [rows, summary] = JSON.parse(text);
+    const decisions = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const d = decisionAt(r, 4);
+      decisions[i] = {
+        index: r[0],
+        tool: r[1],
+        grant: r[2],
+        at_ms: r[3],
+        outcome: d.outcome,
+        rule: d.rule,
+        pointer: d.pointer,
+        message: d.message,
+        retry_after_ms: d.retry_after_ms,
+        explain: d.explain,
+        counters: d.counters,
+      };
+    }
+    return { decisions, summary };
   }
 
   /** A policy with its rate-limit counters: what a gateway keeps per upstream server. */
@@ -237,7 +265,14 @@ export function createApi(raw, loader) {
 
     /** Runs a trace on fresh counters with this engine's policy; the engine's own counters are untouched. */
     simulate(trace) {
-      return JSON.parse(this.simulateJson(trace));
+      const text = jsonText(trace, 'trace', '', 'the trace');
+      let out;
+      try {
+        out = this.#live().simulateTuples(text);
+      } catch (e) {
+        throw typed(e);
+      }
+      return simulationFromTuples(out);
     }
 
     /** `simulate`, returning the result as JSON text (exact integers; no parsing cost for big traces). */

@@ -252,6 +252,35 @@ impl PolicyEngine {
         Ok(out)
     }
 
+    /// `simulate`, as the JS layer's fast path: `[[[index, tool, grant, at_ms, …the values of
+    /// decision_tuple…]…], summary]` (arrays parse about twice as fast as objects in JS).
+    #[wasm_bindgen(js_name = simulateTuples)]
+    pub fn simulate_tuples(&self, trace_json: &str) -> Result<String, EngineError> {
+        let mut out = String::with_capacity(trace_json.len().saturating_add(64));
+        out.push_str("[[");
+        let summary = crate::trace::simulate_text_with(self.engine.policy(), trace_json, |index, call, decision| {
+            if index > 0 {
+                out.push(',');
+            }
+            out.push('[');
+            write_u64(&mut out, u64::try_from(index).unwrap_or(u64::MAX));
+            out.push(',');
+            write_str(&mut out, &call.tool);
+            out.push(',');
+            write_str(&mut out, &call.grant);
+            out.push(',');
+            write_u64(&mut out, call.at_ms);
+            out.push(',');
+            write_tuple_fields(&mut out, &decision);
+            out.push(']');
+        })
+        .map_err(|e| EngineError::new("trace", e))?;
+        out.push_str("],");
+        out.push_str(&to_json(&summary));
+        out.push(']');
+        Ok(out)
+    }
+
     /// Counter state as JSON (`{"version": 1, "counters": [...]}`, sorted).
     #[wasm_bindgen(js_name = exportState)]
     pub fn export_state(&self) -> String {
@@ -514,20 +543,28 @@ pub fn write_decision(out: &mut String, d: &Decision) {
 /// fields itself; a test holds it to [`decision_json`].
 pub fn decision_tuple(d: &Decision) -> String {
     let mut out = String::with_capacity(96);
-    out.push_str("[\"");
+    out.push('[');
+    write_tuple_fields(&mut out, d);
+    out.push(']');
+    out
+}
+
+/// The values of [`decision_tuple`], without the brackets.
+fn write_tuple_fields(out: &mut String, d: &Decision) {
+    out.push('"');
     out.push_str(d.outcome.as_str());
     out.push_str("\",");
-    write_str(&mut out, &d.rule);
+    write_str(out, &d.rule);
     out.push(',');
     match &d.pointer {
-        Some(p) => write_str(&mut out, p),
+        Some(p) => write_str(out, p),
         None => out.push_str("null"),
     }
     out.push(',');
-    write_str(&mut out, &d.message);
+    write_str(out, &d.message);
     out.push(',');
     match d.retry_after_ms {
-        Some(ms) => write_u64(&mut out, ms),
+        Some(ms) => write_u64(out, ms),
         None => out.push_str("null"),
     }
     out.push_str(",[");
@@ -536,7 +573,7 @@ pub fn decision_tuple(d: &Decision) -> String {
             out.push(',');
         }
         out.push('[');
-        write_str(&mut out, &e.path);
+        write_str(out, &e.path);
         out.push_str(",\"");
         out.push_str(e.op.as_str());
         out.push_str("\",");
@@ -551,21 +588,20 @@ pub fn decision_tuple(d: &Decision) -> String {
             out.push(',');
         }
         out.push('[');
-        write_str(&mut out, &c.counter);
+        write_str(out, &c.counter);
         out.push(',');
-        write_str(&mut out, &c.grant);
+        write_str(out, &c.grant);
         out.push_str(",\"");
         out.push_str(c.window.as_str());
         out.push_str("\",");
-        write_u64(&mut out, c.window_start_ms);
+        write_u64(out, c.window_start_ms);
         out.push(',');
-        write_u64(&mut out, c.used);
+        write_u64(out, c.used);
         out.push(',');
-        write_u64(&mut out, c.max);
+        write_u64(out, c.max);
         out.push(']');
     }
-    out.push_str("]]");
-    out
+    out.push(']');
 }
 
 fn write_explain(out: &mut String, e: &Explain) {
@@ -717,6 +753,19 @@ mod tests {
         let expected = crate::trace::simulate_text(e.engine.policy(), trace).unwrap();
         assert_eq!(expected.decisions.len(), 6);
         assert_eq!(e.simulate(trace).unwrap(), serde_json::to_string(&expected).unwrap());
+        let tuples: Value = serde_json::from_str(&e.simulate_tuples(trace).unwrap()).unwrap();
+        assert_eq!(tuples[1], serde_json::to_value(&expected.summary).unwrap());
+        let object: Value = serde_json::from_str(&e.simulate(trace).unwrap()).unwrap();
+        for (i, t) in tuples[0].as_array().unwrap().iter().enumerate() {
+            let mut d = tuple_to_object(&Value::Array(t.as_array().unwrap()[4..].to_vec()));
+            let o = d.as_object_mut().unwrap();
+            let labelled: Map<String, Value> = [("index", &t[0]), ("tool", &t[1]), ("grant", &t[2]), ("at_ms", &t[3])]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .chain(o.clone())
+                .collect();
+            assert_eq!(Value::Object(labelled), object["decisions"][i]);
+        }
         assert_eq!(
             e.simulate("").unwrap(),
             serde_json::to_string(&crate::trace::simulate(e.engine.policy(), &[])).unwrap()
