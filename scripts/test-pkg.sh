@@ -5,8 +5,8 @@
 #      tests/js and examples — what a gateway author gets from the registry;
 #   3. builds the native CLI (the reference host for the parity tests);
 #   4. `node --test`: the whole conformance corpus (ESM and CommonJS), CLI parity, the API on real
-#      fixtures, bad input across the boundary, the README's gateway hook, the browser entry in
-#      headless Chromium;
+#      fixtures, bad input across the boundary, the README's gateway hook, the example MCP gateway
+#      with the real SDK and server-everything, the browser entry in headless Chromium;
 #   5. `tsc --noEmit --strict` of tests/js/consumer.ts against the packed types;
 #   6. wasm-bindgen-test of the facade under Node and in headless Chromium (a run that reports
 #      "0 passed" is a failure: browser tests are skipped silently when misconfigured).
@@ -31,6 +31,8 @@ bash scripts/build-pkg.sh
 rm -rf target/npm && mkdir -p target/npm
 (cd pkg && npm pack --silent --pack-destination "$ROOT/target/npm" >/dev/null)
 TARBALL=$(ls "$ROOT"/target/npm/toolgate-*.tgz)
+# examples/ also needs the MCP SDK and server-everything (pinned by its lockfile).
+(cd examples && npm ci --no-audit --no-fund >/dev/null)
 for dir in tests/js examples; do
   rm -rf "$dir/node_modules/toolgate"
   (cd "$dir" && npm install --no-save --no-audit --no-fund --no-package-lock "$TARBALL" >/dev/null)
@@ -54,6 +56,8 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 # Chromium started by chromedriver leaves ~46 MB per test binary in TMPDIR.
 export TMPDIR="$ROOT/target/wasm-tests/tmp"
 mkdir -p "$TMPDIR"
+# tests/wasm has its own Cargo.lock (not a workspace member); it is updated, not enforced, when the
+# engine gains a dependency.
 run_wasm_tests() {
   local name=$1; shift
   local log="$ROOT/target/wasm-tests/$name.log"
@@ -61,9 +65,9 @@ run_wasm_tests() {
   [ "${PIPESTATUS[0]}" -eq 0 ] || die "$name: wasm-bindgen tests failed"
   grep -Eq 'test result: ok\. [1-9][0-9]* passed' "$log" || die "$name: no wasm-bindgen test ran (\"0 passed\" is a failure)"
 }
-run_wasm_tests node wasm-pack test --mode no-install --node tests/wasm --locked --test node
+run_wasm_tests node wasm-pack test --mode no-install --node tests/wasm --test node
 WASM_BINDGEN_USE_BROWSER=1 run_wasm_tests chromium \
-  wasm-pack test --mode no-install --headless --chrome --chromedriver "$CHROMEDRIVER" tests/wasm --locked --test browser
+  wasm-pack test --mode no-install --headless --chrome --chromedriver "$CHROMEDRIVER" tests/wasm --test browser
 rm -rf "$TMPDIR"
 
 step "npm package: all tests passed"
