@@ -25,6 +25,7 @@ cargo fmt -p toolgate-engine -- --check
 cargo clippy -p toolgate-engine --features wasm --all-targets --locked -- -D warnings
 cargo clippy -p toolgate-engine --features wasm --target wasm32-unknown-unknown --locked -- -D warnings
 cargo test -p toolgate-engine --features wasm --lib --locked wasm::
+cargo fmt --manifest-path tests/wasm/Cargo.toml -- --check
 
 step "build pkg/ and install the packed package"
 bash scripts/build-pkg.sh
