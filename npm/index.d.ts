@@ -1,0 +1,411 @@
+// Types of the `toolgate` npm package (hand-written; checked by `tsc --noEmit --strict` against
+// tests/js/consumer.ts, and the shapes by the Node tests against the engine's real output).
+
+// ---------------------------------------------------------------- JSON
+
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+// ---------------------------------------------------------------- policy.json
+
+/** Condition operators (policy-format §4). */
+export type Op = 'eq' | 'neq' | 'in' | 'not_in' | 'lt' | 'lte' | 'gt' | 'gte' | 'regex' | 'contains' | 'exists';
+/** Fixed UTC windows. */
+export type Window = 'minute' | 'hour' | 'day';
+
+/** `{ "path": "args.<dot.path>", "op": <op>, "value": <json> }`. */
+export type Condition =
+  | { path: string; op: 'eq' | 'neq' | 'contains'; value: JsonValue }
+  | { path: string; op: 'in' | 'not_in'; value: JsonValue[] }
+  | { path: string; op: 'lt' | 'lte' | 'gt' | 'gte'; value: number }
+  | { path: string; op: 'regex'; value: string }
+  | { path: string; op: 'exists'; value: boolean };
+
+/** Conditions are ANDed; an empty list matches every call. */
+export interface Rule {
+  conditions: Condition[];
+  on_deny?: string;
+}
+
+/** A rule, or the shorthand `"args.<path>"` (the argument must be present and not null). */
+export type RequireEntry = string | Rule;
+
+/** A quota: at most `max` calls per fixed `window`, per grant. */
+export interface Limit {
+  counter: string;
+  window: Window;
+  max: number;
+  scope?: 'grant';
+  on_deny?: string;
+}
+
+/** The rules of one tool; `{}` allows it. */
+export interface ToolRules {
+  require?: RequireEntry[];
+  deny_if?: Rule[];
+  limits?: Limit[];
+}
+
+/** A whole policy.json document. */
+export interface PolicyDocument {
+  $schema?: string;
+  version: '1';
+  default: 'allow' | 'deny';
+  hide?: string[];
+  all_tools?: { limits?: Limit[] };
+  tools?: { [tool: string]: ToolRules };
+}
+
+/** What a PolicyEngine accepts as its policy: policy.json text, a document, or `null` (no policy attached). */
+export type PolicyInput = string | PolicyDocument | null;
+
+// ---------------------------------------------------------------- errors
+
+/** One problem, as the CLI reports it (`toolgate check --format json`). */
+export interface ValidationError {
+  /** RFC 6901 pointer to the offending node (`""` for the root). */
+  pointer: string;
+  /** What is wrong. */
+  message: string;
+  /** 1-based line in the JSON text (for a policy object: in `JSON.stringify(policy, null, 2)`); `null` when unknown. */
+  line: number | null;
+  /** 1-based column; `null` when unknown. */
+  column: number | null;
+  /** A hint such as "did you mean `deny_if`?". */
+  help?: string;
+}
+
+/** Stable lint codes (the first four need the server's tool list). */
+export type WarningCode =
+  | 'unknown-tool'
+  | 'unknown-arg'
+  | 'type-mismatch'
+  | 'optional-arg-deny'
+  | 'unreachable-rules'
+  | 'everything-denied'
+  | 'counter-max-mismatch';
+
+/** A lint warning: the policy is valid but probably not what was meant. */
+export interface Warning {
+  code: WarningCode;
+  pointer: string;
+  message: string;
+  help?: string;
+}
+
+/** The result of `PolicyEngine.validate`. */
+export type ValidationReport =
+  | { valid: true; errors: []; warnings: Warning[] }
+  | { valid: false; errors: [ValidationError, ...ValidationError[]]; warnings: Warning[] };
+
+/** Which input a ToolgateError is about. */
+export type ErrorKind = 'policy' | 'call' | 'decision' | 'tools' | 'trace' | 'state' | 'init';
+
+/** Every error this package throws: typed, with the CLI's list of located problems. */
+export class ToolgateError extends Error {
+  protected constructor();
+  readonly name: 'ToolgateError' | 'PolicyError';
+  readonly kind: ErrorKind;
+  readonly errors: ValidationError[];
+}
+
+/** The policy is not valid (thrown by the constructor and `setPolicy`). */
+export class PolicyError extends ToolgateError {
+  private constructor();
+  readonly name: 'PolicyError';
+  readonly kind: 'policy';
+}
+
+// ---------------------------------------------------------------- decisions
+
+/** One evaluated condition of the deciding entry. */
+export interface Explain {
+  path: string;
+  op: Op;
+  expected: JsonValue;
+  /** The argument's value, `null` when absent. */
+  actual: JsonValue;
+  holds: boolean;
+}
+
+/** A counter's state after a call. */
+export interface CounterState {
+  counter: string;
+  grant: string;
+  window: Window;
+  /** Start of the window the call fell in (Unix ms, UTC). */
+  window_start_ms: number;
+  /** Calls charged in that window, after this call. */
+  used: number;
+  max: number;
+}
+
+/** The call may be forwarded (its quota is charged). */
+export interface AllowDecision {
+  outcome: 'allow';
+  rule: '';
+  pointer: null;
+  message: '';
+  retry_after_ms: null;
+  explain: Explain[];
+  counters: CounterState[];
+}
+
+/** Refused by a rule, by `default: "deny"`, for arguments that are not an object, or because no policy is attached. */
+export interface DenyDecision {
+  outcome: 'deny';
+  /** `(no policy)`, `(default deny)`, `(invalid arguments)` or `/tools/<tool>/require|deny_if/<id>`. */
+  rule: string;
+  /** Pointer to the deciding entry; `null` when no entry decided. */
+  pointer: string | null;
+  message: string;
+  retry_after_ms: null;
+  explain: Explain[];
+  counters: CounterState[];
+}
+
+/** The tool is hidden by the policy. */
+export interface HiddenDecision {
+  outcome: 'hidden';
+  rule: '(hidden)';
+  pointer: null;
+  message: string;
+  retry_after_ms: null;
+  explain: Explain[];
+  counters: CounterState[];
+}
+
+/** A quota is exhausted for the current window. */
+export interface RateLimitedDecision {
+  outcome: 'rate_limited';
+  /** `/tools/<tool>/limits/<counter>` or `/all_tools/limits/<counter>`. */
+  rule: string;
+  pointer: string;
+  message: string;
+  /** Milliseconds until the refusing window ends. */
+  retry_after_ms: number;
+  explain: Explain[];
+  counters: CounterState[];
+}
+
+/** The answer for one `tools/call`, discriminated on `outcome`. */
+export type Decision = AllowDecision | DenyDecision | HiddenDecision | RateLimitedDecision;
+/** Every outcome but allow. */
+export type RefusedDecision = DenyDecision | HiddenDecision | RateLimitedDecision;
+/** `allow | deny | hidden | rate_limited`. */
+export type Outcome = Decision['outcome'];
+
+/** One `tools/call` to decide. */
+export type Call = {
+  tool: string;
+  /** Caller identity: counters are kept per grant. Default `"default"`. */
+  grant?: string;
+  /** Unix epoch milliseconds (a whole number from 0 to 2^53-1); default `Date.now()`. */
+  at_ms?: number;
+} & (
+  | {
+      /** The call's `arguments`; absent = `{}`. Anything but an object is denied by the engine (fail closed). */
+      args?: JsonValue;
+      args_json?: never;
+    }
+  | {
+      /** The call's `arguments` as JSON text, passed on unparsed (exact integers beyond 2^53, no `JSON.stringify`). */
+      args_json: string;
+      args?: never;
+    }
+);
+
+// ---------------------------------------------------------------- state
+
+/** One counter of a snapshot. */
+export interface CounterEntry {
+  grant: string;
+  counter: string;
+  window: Window;
+  window_start_ms: number;
+  used: number;
+  /** Calls charged in the window before (kept for late calls); absent when 0. */
+  previous_used?: number;
+}
+
+/** Serialisable counter state, sorted by grant then counter. */
+export interface CounterSnapshot {
+  version: 1;
+  counters: CounterEntry[];
+}
+
+// ---------------------------------------------------------------- tools/list
+
+/** One tool of a `tools/list` result; other fields are kept as they are. */
+export interface Tool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema?: JsonObject;
+  annotations?: JsonObject;
+  [key: string]: unknown;
+}
+
+/** An MCP `tools/list` result. */
+export interface ToolsListResult {
+  tools: Tool[];
+  nextCursor?: string;
+  [key: string]: unknown;
+}
+
+/** A JSON-RPC response carrying a `tools/list` result. */
+export interface ToolsListResponse {
+  jsonrpc: '2.0';
+  id: string | number | null;
+  result: ToolsListResult;
+}
+
+// ---------------------------------------------------------------- traces and simulation
+
+/** One call of a trace (interfaces.md § Trace). */
+export interface TraceCall {
+  tool: string;
+  args?: JsonObject;
+  /** Alias of `args`. */
+  arguments?: JsonObject;
+  /** Unix ms. */
+  at_ms?: number;
+  /** RFC 3339 time, as MCP logs write it. */
+  ts?: string;
+  /** Milliseconds after the previous call. */
+  after_ms?: number;
+  grant?: string;
+  /** The call was forwarded and the upstream failed: its quota is released. */
+  upstream_error?: boolean;
+}
+
+/** A JSON-RPC `tools/call` request, read as a call. */
+export interface TraceRequest {
+  jsonrpc: '2.0';
+  id?: string | number | null;
+  method: 'tools/call';
+  params: { name: string; arguments?: JsonObject };
+  at_ms?: number;
+}
+
+/** A trace: calls, `{start_ms?, calls}`, or text (JSON, or JSON Lines). */
+export type Trace = Array<TraceCall | TraceRequest> | { start_ms?: number; calls: Array<TraceCall | TraceRequest> } | string;
+
+/** What a decision of a simulation also says about its call. */
+export interface SimulatedCall {
+  index: number;
+  tool: string;
+  grant: string;
+  at_ms: number;
+}
+
+/** A decision of a simulation. */
+export type SimDecision = Decision & SimulatedCall;
+
+/** Counts per outcome. */
+export interface ToolSummary {
+  calls: number;
+  allowed: number;
+  denied: number;
+  hidden: number;
+  rate_limited: number;
+}
+
+/** Counts per outcome, in total and per tool. */
+export interface Summary extends ToolSummary {
+  by_tool: { [tool: string]: ToolSummary };
+}
+
+/** The result of `simulate`. */
+export interface SimulationResult {
+  decisions: SimDecision[];
+  summary: Summary;
+}
+
+// ---------------------------------------------------------------- MCP answers
+
+/** The `tools/call` result a gateway answers a refused call with. */
+export interface DenialResult {
+  content: [{ type: 'text'; text: string }];
+  isError: true;
+}
+
+// ---------------------------------------------------------------- the engine
+
+/** A policy with its rate-limit counters: what a gateway keeps per upstream server. */
+export class PolicyEngine {
+  /**
+   * @param policy policy.json text, a policy document, or `null` (no policy attached: every call is denied).
+   * @throws {PolicyError} with every problem found.
+   */
+  constructor(policy: PolicyInput);
+
+  /** Validates a policy and, given the server's `tools/list` result, lints it against the tools. Never throws for an invalid policy. */
+  static validate(policy: PolicyInput, tools?: ToolsListResult | ToolsListResponse | Tool[] | string): ValidationReport;
+
+  /** Decides a call and, when allowed, charges its quota. */
+  evaluate(call: Call): Decision;
+
+  /** `evaluate`, returning the Decision as JSON text (exact integers beyond 2^53; no parsing cost). */
+  evaluateJson(call: Call): string;
+
+  /** Decides a call without charging quota (a dry run): counters show what `evaluate` would leave. */
+  check(call: Call): Decision;
+
+  /** `check`, returning the Decision as JSON text. */
+  checkJson(call: Call): string;
+
+  /** The upstream answered an allowed call with a JSON-RPC error: gives its quota back. Returns how many counters were released. */
+  release(decision: Decision): number;
+
+  /** Removes hidden tools; every other field is kept. Text in, text out (byte for byte). */
+  filterTools<T extends ToolsListResult | ToolsListResponse>(result: T): T;
+  filterTools(result: string): string;
+
+  /** Whether `tools/list` shows this tool. */
+  isVisible(tool: string): boolean;
+
+  /** Runs a trace on fresh counters with this engine's policy; the engine's own counters are untouched. */
+  simulate(trace: Trace): SimulationResult;
+
+  /** `simulate`, returning the result as JSON text (exact integers beyond 2^53; no parsing cost). */
+  simulateJson(trace: Trace): string;
+
+  /** The counters, to persist or share. */
+  exportState(): CounterSnapshot;
+
+  /** Replaces the counters with a snapshot (all or nothing). */
+  importState(snapshot: CounterSnapshot | string): void;
+
+  /** Replaces the policy and keeps the counters (hot reload). */
+  setPolicy(policy: PolicyInput): void;
+
+  /** Whether a policy is attached. */
+  readonly hasPolicy: boolean;
+
+  /** Forgets every counter. */
+  resetCounters(): void;
+
+  /** Frees the engine's wasm memory now; the engine is unusable afterwards. */
+  free(): void;
+}
+
+/** The MCP `tools/call` result for a refused call: `[POLICY DENIED] <message>`, `isError: true`. */
+export function denialResult(decision: RefusedDecision): DenialResult;
+
+/** The engine's version. */
+export function version(): string;
+
+/** Where the wasm comes from, in a browser. */
+export type InitInput = string | URL | Request | Response | BufferSource | WebAssembly.Module;
+
+/**
+ * Loads the wasm. Needed once in browsers (default: `toolgate_bg.wasm` beside the package's glue);
+ * a no-op under Node, where loading is synchronous.
+ */
+export function init(source?: InitInput | Promise<Response>): Promise<void>;
+
+/** Loads the wasm synchronously from bytes or a compiled module; a no-op under Node. */
+export function initSync(source: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): void;
