@@ -383,7 +383,13 @@ mod tests {
 
     #[test]
     fn keyboard_steps_go_from_busy_column_to_busy_column() {
-        let spec = GeneratorSpec { pattern: Pattern::Steady, tools: vec!["t".into()], count: 3, every_ms: 1000, ..GeneratorSpec::default() };
+        let spec = GeneratorSpec {
+            pattern: Pattern::Steady,
+            tools: vec!["t".into()],
+            count: 3,
+            every_ms: 1000,
+            ..GeneratorSpec::default()
+        };
         let d = run(LIMITED, spec);
         let tl = build(&d, (DEFAULT_START_MS, DEFAULT_START_MS + 3000), 30, 4);
         assert_eq!(tl.next_busy(None, true), Some(0));
