@@ -107,9 +107,9 @@ impl CompiledCondition {
     /// Resolves the path in `args`; `None` when absent (missing, not an object on the way, or null).
     pub fn resolve<'a>(&self, args: &'a Map<String, Value>) -> Option<&'a Value> {
         let (first, rest) = self.segments.split_first()?;
-        let mut cur = args.get(&**first)?;
+        let mut cur = member(args, first)?;
         for seg in rest {
-            cur = cur.as_object()?.get(&**seg)?;
+            cur = member(cur.as_object()?, seg)?;
         }
         (!cur.is_null()).then_some(cur)
     }
@@ -152,6 +152,25 @@ impl CompiledCondition {
             // Operands are built per operator in `compile`; any other pairing cannot be decided.
             (Operand::Any, _) => false,
         }
+    }
+}
+
+/// Looks a key up in an argument object. Call arguments have a handful of keys: comparing them
+/// directly is several times faster than hashing the key (SipHash in `serde_json::Map`).
+fn member<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= 16 { map.iter().find_map(|(k, v)| (k == key).then_some(v)) } else { map.get(key) }
+}
+
+/// Copies a value for an explanation, replacing whatever lies deeper than `depth` levels with the
+/// string `"…"`: a host may hand the engine arguments nested far deeper than any parser allows,
+/// and a recursive copy of those must not exhaust the stack.
+pub fn clone_capped(v: &Value, depth: usize) -> Value {
+    match v {
+        Value::Array(items) if depth == 0 && !items.is_empty() => Value::String("…".into()),
+        Value::Object(m) if depth == 0 && !m.is_empty() => Value::String("…".into()),
+        Value::Array(items) => Value::Array(items.iter().map(|x| clone_capped(x, depth - 1)).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), clone_capped(x, depth - 1))).collect()),
+        other => other.clone(),
     }
 }
 
@@ -288,6 +307,19 @@ mod tests {
         let c = cond("args.c", Op::NotIn, json!(["usd", "eur"]));
         assert!(holds(&c, json!({"c": "gbp"})));
         assert!(!holds(&c, json!({"c": "eur"})));
+    }
+
+    #[test]
+    fn explanations_copy_deep_values_only_to_a_bounded_depth() {
+        let mut deep = json!(1);
+        for _ in 0..100_000 {
+            deep = Value::Array(vec![deep]);
+        }
+        let copy = clone_capped(&deep, 3);
+        assert_eq!(copy, json!([[[ "…" ]]]));
+        assert_eq!(clone_capped(&json!({"a": [1, {"b": 2}]}), 128), json!({"a": [1, {"b": 2}]}));
+        // Dropping a value this deep is recursive in serde_json: hand it off without dropping.
+        std::mem::forget(deep);
     }
 
     #[test]

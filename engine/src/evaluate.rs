@@ -22,6 +22,9 @@ pub const RULE_INVALID_ARGUMENTS: &str = "(invalid arguments)";
 /// Message of a call refused because no policy is attached.
 pub const MESSAGE_NO_POLICY: &str = "No policy is attached to this grant.";
 
+/// The arguments of a call that has none.
+static EMPTY_ARGS: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
 /// The grant used when a call names none.
 pub const DEFAULT_GRANT: &str = "default";
 
@@ -232,9 +235,8 @@ impl Policy {
             None => &self.unlisted,
         };
         // Fail closed on arguments that are not an object (§9.1).
-        let empty = Map::new();
         let args = match call.args {
-            None | Some(Value::Null) => &empty,
+            None | Some(Value::Null) => &*EMPTY_ARGS,
             Some(Value::Object(m)) => m,
             Some(other) => {
                 return refusal(
@@ -268,11 +270,12 @@ impl Policy {
         if n == 0 {
             return allow(self.labels.empty.clone(), Vec::new());
         }
-        let grant: Arc<str> = counters.grant_key(call.grant).unwrap_or_else(|| Arc::from(call.grant));
+        let found = counters.slots(call.grant);
+        let grant: Arc<str> = found.map_or_else(|| Arc::from(call.grant), |(k, _)| Arc::clone(k));
         let mut states: Vec<CounterState> = Vec::with_capacity(n);
         let mut refused: Option<(&CompiledLimit, u64)> = None;
         for l in limits {
-            let slot = counters.get(call.grant, &l.counter);
+            let slot = found.and_then(|(_, m)| m.get(&*l.counter)).copied();
             let check = limit::check(slot, l.window, l.max, call.at_ms);
             let (window_start, used) = match check {
                 WindowCheck::Fits { window_start, used } => (window_start, used),
@@ -283,7 +286,7 @@ impl Policy {
                     (window_start, used)
                 }
             };
-            if !states.iter().any(|s| s.counter == l.counter) {
+            if !states.iter().any(|s| Arc::ptr_eq(&s.counter, &l.counter) || s.counter == l.counter) {
                 states.push(CounterState {
                     counter: l.counter.clone(),
                     grant: grant.clone(),
@@ -372,7 +375,7 @@ fn rule_refusal(r: &CompiledRule, args: &Map<String, Value>) -> Decision {
                 path: c.path.clone(),
                 op: c.op,
                 expected: c.value.clone(),
-                actual: actual.cloned().unwrap_or(Value::Null),
+                actual: actual.map_or(Value::Null, |v| crate::condition::clone_capped(v, crate::json::MAX_DEPTH)),
                 holds: c.holds_for(actual),
             }
         })
@@ -421,9 +424,7 @@ impl Engine {
     pub fn evaluate(&mut self, call: &Call<'_>) -> Decision {
         let d = self.check(call);
         if d.outcome == Outcome::Allow {
-            for s in &d.counters {
-                self.counters.charge(&s.grant, &s.counter, s.window, s.window_start_ms);
-            }
+            self.counters.charge_all(&d.counters);
         }
         d
     }

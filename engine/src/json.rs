@@ -142,22 +142,26 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
 #[derive(Debug, Clone)]
 pub struct LineIndex<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    /// Built on the first query: valid documents never need it.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> LineIndex<'a> {
     /// Indexes the line starts of `text`.
     pub fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        LineIndex { text, line_starts }
+        LineIndex { text, line_starts: std::cell::OnceCell::new() }
     }
 
     /// The line and column of a byte offset (clamped to the text).
     pub fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.text.len());
-        let line_idx = self.line_starts.partition_point(|s| *s <= offset).saturating_sub(1);
-        let line_start = self.line_starts.get(line_idx).copied().unwrap_or(0);
+        let line_starts = self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(self.text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+            starts
+        });
+        let line_idx = line_starts.partition_point(|s| *s <= offset).saturating_sub(1);
+        let line_start = line_starts.get(line_idx).copied().unwrap_or(0);
         let column = self.text.get(line_start..offset).map_or(offset - line_start, |s| s.chars().count()) + 1;
         Pos { offset, line: saturate(line_idx + 1), column: saturate(column) }
     }

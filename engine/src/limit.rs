@@ -91,10 +91,39 @@ pub fn check(slot: Option<Slot>, window: Window, max: u64, at_ms: u64) -> Window
     }
 }
 
+/// One grant's counters: counter name → slot.
+pub type Slots = HashMap<Arc<str>, Slot>;
+
+/// Charges one call to a counter of one grant; see [`Counters::charge`].
+fn charge_slot(slots: &mut Slots, counter: &Arc<str>, window: Window, window_start: u64) -> u64 {
+    let fresh = Slot { window, window_start, used: 0, previous_used: 0 };
+    let slot = match slots.get_mut(&**counter) {
+        Some(s) => s,
+        None => slots.entry(Arc::clone(counter)).or_insert(fresh),
+    };
+    let w = window.millis();
+    if slot.window != window {
+        *slot = fresh;
+    } else if window_start > slot.window_start {
+        let previous_used = if window_start - w == slot.window_start { slot.used } else { 0 };
+        *slot = Slot { window, window_start, used: 0, previous_used };
+    }
+    if window_start == slot.window_start {
+        slot.used = slot.used.saturating_add(1);
+        slot.used
+    } else if window_start.saturating_add(w) == slot.window_start {
+        slot.previous_used = slot.previous_used.saturating_add(1);
+        slot.previous_used
+    } else {
+        // Older than both remembered windows: `check` refuses these, so nothing is charged.
+        0
+    }
+}
+
 /// The counters of one engine: `(grant, counter)` → newest slot.
 #[derive(Debug, Clone, Default)]
 pub struct Counters {
-    by_grant: HashMap<Arc<str>, HashMap<Arc<str>, Slot>>,
+    by_grant: HashMap<Arc<str>, Slots>,
 }
 
 impl Counters {
@@ -108,34 +137,30 @@ impl Counters {
         self.by_grant.get_key_value(grant).map(|(k, _)| Arc::clone(k))
     }
 
+    /// The interned grant name and its slots, in one lookup.
+    pub fn slots(&self, grant: &str) -> Option<(&Arc<str>, &Slots)> {
+        self.by_grant.get_key_value(grant)
+    }
+
+    fn slots_mut(&mut self, grant: &Arc<str>) -> &mut Slots {
+        self.by_grant.entry(Arc::clone(grant)).or_default()
+    }
+
     /// Charges one call to `(grant, counter)` in the window starting at `window_start` (which
     /// [`check`] accepted). Returns the count of that window after charging.
     pub fn charge(&mut self, grant: &Arc<str>, counter: &Arc<str>, window: Window, window_start: u64) -> u64 {
-        let slots = match self.by_grant.get_mut(&**grant) {
+        charge_slot(self.slots_mut(grant), counter, window, window_start)
+    }
+
+    /// Charges one call to every counter of an allowed decision (one grant lookup).
+    pub fn charge_all(&mut self, states: &[crate::decision::CounterState]) {
+        let Some(first) = states.first() else { return };
+        let slots = match self.by_grant.get_mut(&*first.grant) {
             Some(s) => s,
-            None => self.by_grant.entry(Arc::clone(grant)).or_default(),
+            None => self.by_grant.entry(Arc::clone(&first.grant)).or_default(),
         };
-        let fresh = Slot { window, window_start, used: 0, previous_used: 0 };
-        let slot = match slots.get_mut(&**counter) {
-            Some(s) => s,
-            None => slots.entry(Arc::clone(counter)).or_insert(fresh),
-        };
-        let w = window.millis();
-        if slot.window != window {
-            *slot = fresh;
-        } else if window_start > slot.window_start {
-            let previous_used = if window_start - w == slot.window_start { slot.used } else { 0 };
-            *slot = Slot { window, window_start, used: 0, previous_used };
-        }
-        if window_start == slot.window_start {
-            slot.used = slot.used.saturating_add(1);
-            slot.used
-        } else if window_start.saturating_add(w) == slot.window_start {
-            slot.previous_used = slot.previous_used.saturating_add(1);
-            slot.previous_used
-        } else {
-            // Older than both remembered windows: `check` refuses these, so nothing is charged.
-            0
+        for s in states {
+            charge_slot(slots, &s.counter, s.window, s.window_start_ms);
         }
     }
 
@@ -192,7 +217,7 @@ impl Counters {
     /// Replaces every counter with the snapshot's. Fails (changing nothing) on an entry whose
     /// window start is not aligned to its window, or on a duplicate `(grant, counter)`.
     pub fn restore(&mut self, snapshot: &CounterSnapshot) -> Result<(), String> {
-        let mut by_grant: HashMap<Arc<str>, HashMap<Arc<str>, Slot>> = HashMap::default();
+        let mut by_grant: HashMap<Arc<str>, Slots> = HashMap::default();
         for (i, e) in snapshot.counters.iter().enumerate() {
             if e.window_start_ms % e.window.millis() != 0 {
                 return Err(format!(

@@ -166,9 +166,10 @@ impl Validator<'_, '_> {
             self.error(ptr, node.start, format!("{what} must be an object, found {}", describe(node)), None);
             return None;
         };
-        for (i, m) in members.iter().enumerate() {
+        let dup = duplicates(members);
+        for (m, is_dup) in members.iter().zip(&dup) {
             let mptr = child(ptr, &m.key);
-            if members.iter().take(i).any(|prev| prev.key == m.key) {
+            if *is_dup {
                 self.error(&mptr, m.key_pos, format!("duplicate key `{}`", m.key), None);
                 continue;
             }
@@ -326,6 +327,7 @@ impl Validator<'_, '_> {
             return None;
         };
         let mut out = Vec::with_capacity(items.len());
+        let mut seen = rustc_hash::FxHashSet::default();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             let ptr = format!("{base}/{i}");
@@ -335,7 +337,7 @@ impl Validator<'_, '_> {
                     ok = false;
                 }
                 Kind::String(s) => {
-                    if out.contains(s) {
+                    if !seen.insert(s.as_str()) {
                         self.error(&ptr, item.start, format!("duplicate `hide` entry `{s}`"), None);
                         ok = false;
                     } else {
@@ -382,8 +384,8 @@ impl Validator<'_, '_> {
         let members = self.object(node, base, "`tools`", &[])?;
         let mut out = indexmap::IndexMap::with_capacity(members.len());
         let mut ok = true;
-        for (i, m) in members.iter().enumerate() {
-            if members.iter().take(i).any(|p| p.key == m.key) {
+        for (m, is_dup) in members.iter().zip(duplicates(members)) {
+            if is_dup {
                 ok = false; // reported by `object`
                 continue;
             }
@@ -585,21 +587,19 @@ impl Validator<'_, '_> {
         let limits = self.array(node, ptr, "`limits`", |v, item, p| v.limit(item, p));
         // Duplicate counter inside one `limits` array.
         if let Kind::Array(items) = &node.kind {
-            let mut seen: Vec<&str> = Vec::new();
+            let mut seen = rustc_hash::FxHashSet::default();
             for (i, item) in items.iter().enumerate() {
                 if let Some(m) = item.get("counter")
                     && let Kind::String(name) = &m.value.kind
+                    && !seen.insert(name.as_str())
                 {
-                    if seen.contains(&name.as_str()) {
-                        self.error(
-                            &format!("{ptr}/{i}/counter"),
-                            m.value.start,
-                            format!("counter `{name}` appears twice in the same `limits` array"),
-                            None,
-                        );
-                        return None;
-                    }
-                    seen.push(name);
+                    self.error(
+                        &format!("{ptr}/{i}/counter"),
+                        m.value.start,
+                        format!("counter `{name}` appears twice in the same `limits` array"),
+                        None,
+                    );
+                    return None;
                 }
             }
         }
@@ -727,6 +727,13 @@ impl Validator<'_, '_> {
         }
         Some(Limit { counter: counter?, window: window?, max: max?, scope, on_deny })
     }
+}
+
+/// For each member, whether an earlier member has the same key (linear time: objects with tens of
+/// thousands of tools are normal input).
+fn duplicates(members: &[Member]) -> Vec<bool> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    members.iter().map(|m| !seen.insert(m.key.as_str())).collect()
 }
 
 /// Checks a condition value's type against its operator.

@@ -87,6 +87,10 @@ test('a newcomer builds a policy from the GitHub tool list, dry-runs a burst, an
   assert.match(await limited.textContent(), /\/tools\/merge_pull_request\/limits\/merge_pull_request_per_minute/);
   assert.match(await limited.textContent(), /retry in 1 min/);
   assert.match(await limited.textContent(), /5\/5 per minute/);
+  // The timeline by keyboard: step to the busy column and read it.
+  await app.page.locator('.chart-box').focus();
+  await app.page.keyboard.press('ArrowRight');
+  assert.match(await app.tid('timeline-readout').textContent(), /20 calls \(5 allowed, 15 rate limited\)/);
   await app.screenshot('03-dry-run-burst', '#dryrun');
   await app.screenshot('03b-decisions', '.decisions');
 
@@ -313,8 +317,8 @@ test('big inputs stay responsive: 10 000 and 100 000 generated calls run and ren
     assert.equal((await app.summary()).calls, count);
     assert.equal(await app.decisionRows().count(), 100, 'the table is paged');
     assert.match(await app.tid('page-info').first().textContent(), new RegExp(`of ${count} · page 1 of ${count / 100}`));
-    const bars = await app.page.locator('[data-testid="timeline"] rect').count();
-    assert.ok(bars < 3000, `the timeline aggregates (${bars} rects for ${count} calls)`);
+    const nodes = await app.page.locator('[data-testid="timeline"] *').count();
+    assert.ok(nodes < 300, `the timeline aggregates (${nodes} SVG elements for ${count} calls)`);
     report[`run_${count}`] = { ...timing, frames_in_first_400ms: framesIn400ms };
     if (count === 100_000) assert.ok(framesIn400ms >= 3, `the page kept painting during the run (${framesIn400ms} frames)`);
   }
@@ -330,6 +334,45 @@ test('big inputs stay responsive: 10 000 and 100 000 generated calls run and ren
   const t0 = Date.now();
   await app.setState('list_issues', 'deny');
   report.state_change_ms = Date.now() - t0;
+  assert.deepEqual(app.errors, []);
+  await context.close();
+});
+
+test('a recorded MCP session dry-runs from the samples, and policy.json downloads, uploads and copies', async () => {
+  const context = await browser.newContext({ ...wide, acceptDownloads: true, permissions: ['clipboard-read', 'clipboard-write'] });
+  const app = await AppPage.open(context, server.url);
+  await app.loadSample('everything.live.json');
+  await app.waitForRows(13);
+  await app.tid('apply-suggestion').click();
+  await until(async () => (await app.policy()).tools !== undefined, 'the suggestion');
+
+  // The recorded session, as reduced calls and as the raw JSON-RPC wire log.
+  for (const sample of ['everything.calls.json', 'everything.stdio.wire.jsonl']) {
+    await app.tid('tab-trace').click();
+    await app.tid('trace-sample').selectOption(sample);
+    await until(async () => (await app.tid('trace-input').inputValue()).length > 100, `the ${sample} text`);
+    await app.run(4);
+    const tools = await app.decisionRows().evaluateAll((rows) => rows.map((r) => `${r.dataset.tool}:${r.dataset.outcome}`));
+    assert.deepEqual(tools, ['echo:allow', 'get-sum:allow', 'no-such-tool:deny', 'get-sum:allow'], sample);
+  }
+  assert.match(await app.page.locator('[data-testid="decision-row"][data-tool="no-such-tool"]').textContent(), /\(default deny\)/);
+
+  // Download what the editor shows.
+  const text = await app.policyText();
+  const [download] = await Promise.all([app.page.waitForEvent('download'), app.tid('download-policy').click()]);
+  assert.equal(download.suggestedFilename(), 'policy.json');
+  assert.equal(await readFile(await download.path(), 'utf8'), text);
+
+  // Copy to the clipboard.
+  await app.tid('copy-policy').click();
+  await until(async () => (await app.page.evaluate(() => navigator.clipboard.readText())) === text, 'the clipboard');
+
+  // Open a policy.json file: the builder follows.
+  const uploaded = { version: '1', default: 'allow', hide: ['echo'] };
+  await app.tid('upload-policy').setInputFiles({ name: 'policy.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(uploaded)) });
+  await until(async () => (await app.stateOf('echo')) === 'hide', 'the uploaded policy in the builder');
+  assert.deepEqual(JSON.parse(await app.policyText()), uploaded);
+  assert.equal(await app.stateOf('get-sum'), 'allow');
   assert.deepEqual(app.errors, []);
   await context.close();
 });

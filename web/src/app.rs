@@ -50,6 +50,8 @@ pub struct Timings {
     pub simulate_ms: Option<f64>,
     /// From the result to the page painted, for the last run.
     pub render_ms: Option<f64>,
+    /// Runs finished so far in this page.
+    pub runs: u32,
 }
 
 /// The app's shared state, provided as context.
@@ -229,6 +231,9 @@ fn bootstrap(state: &AppState) {
         Ok(Some(shared)) => {
             state.restore(shared);
             state.notify("Opened the shared policy, tool list and trace from the link");
+            // From now on the state lives in local storage: a reload keeps later edits instead of
+            // going back to the link's content.
+            browser::clear_hash();
             return;
         }
         Ok(None) => {}
@@ -391,6 +396,9 @@ fn Header() -> impl IntoView {
                     on:focus=move |ev| { event_target::<web_sys::HtmlInputElement>(&ev).select(); }/>
                 <button class="btn btn-primary" on:click=copy_link data-testid="share-copy">"Copy"</button>
                 <span class="muted">{format!("{} characters", url.len())}</span>
+                {(url.len() > 60_000).then(|| view! {
+                    <span class="pill pill-warn" title="Some chat and mail apps cut long links; a file (Download) travels better">"long link"</span>
+                })}
                 <button class="btn btn-ghost" on:click=move |_| share_url.set(None) aria-label="Close the share link">"✕"</button>
             </div>
         })}

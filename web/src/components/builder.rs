@@ -251,8 +251,9 @@ fn ToolRow(row: Row, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
                     {move || title().map(|t| view! { <span class="title">{t}</span> })}
                 </div>
                 {move || description().map(|d| view! {
-                    <div class="desc" class:expanded=move || expanded.get() data-testid="tool-description"
-                        on:click=move |_| expanded.update(|e| *e = !*e) title="Click to expand">{d}</div>
+                    <button type="button" class="desc" class:expanded=move || expanded.get() data-testid="tool-description"
+                        aria-expanded=move || expanded.get().to_string() title="Show the whole description"
+                        on:click=move |_| expanded.update(|e| *e = !*e)>{d}</button>
                 })}
                 <div class="badges">
                     {move || class_info.get().map(|(c, why)| view! {

@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::components::timeline_chart::TimelineChart;
 use crate::state::args::compact_args;
 use crate::state::locate::locate_pointer;
-use crate::state::sim::{RowFilter, SimResult, filter_rows, page_count, tools_in};
+use crate::state::sim::{RowFilter, SimResult, filter_rows, group_digits, page_count, tools_in};
 use crate::state::timeline::{format_clock, format_duration};
 use toolgate_engine::trace::{SimDecision, Summary, ToolSummary};
 
@@ -254,10 +254,10 @@ fn SummaryView(summary: Summary) -> impl IntoView {
         <div class="summary" data-testid="sim-summary" data-calls=total data-allowed=summary.allowed
             data-denied=summary.denied data-hidden=summary.hidden data-rate-limited=summary.rate_limited>
             <div class="stats">
-                <div class="stat"><span class="stat-n" data-testid="summary-calls">{total}</span><span class="stat-l">"calls"</span></div>
+                <div class="stat"><span class="stat-n" data-testid="summary-calls">{group_digits(total)}</span><span class="stat-l">"calls"</span></div>
                 {stats.into_iter().map(|(label, key, n)| view! {
                     <div class=format!("stat stat-{key}")>
-                        <span class="stat-n" data-testid=format!("summary-{key}")>{n}</span>
+                        <span class="stat-n" data-testid=format!("summary-{key}")>{group_digits(n)}</span>
                         <span class="stat-l">{label}<span class="muted">{format!(" {}", percent(n, total))}</span></span>
                     </div>
                 }).collect_view()}

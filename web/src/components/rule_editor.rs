@@ -101,6 +101,7 @@ pub fn RuleEditor(tool: String) -> impl IntoView {
                 <h3>"Rules for "<code>{tool.clone()}</code></h3>
                 <span class="muted">{move || match field_count() {
                     0 => "This tool's schema lists no arguments; you can still type a path.".to_string(),
+                    1 => "1 argument from the tool's inputSchema".to_string(),
                     n => format!("{n} arguments from the tool's inputSchema"),
                 }}</span>
                 <button class="btn btn-small btn-ghost" on:click=move |_| state.editing.set(None) aria-label="Close the rule editor">"Done"</button>

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::state::sim::SimResult;
-use crate::state::timeline::{Column, Timeline, build, format_clock, format_duration, format_utc, full_range, ticks};
+use crate::state::timeline::{
+    Column, PlotBox, Timeline, bar_paths, build, format_clock, format_duration, format_utc, full_range, level_path,
+    ticks,
+};
 
 /// Width used before the chart's box is measured.
 const DEFAULT_W: f64 = 960.0;
@@ -138,6 +141,21 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
             }
         }
     };
+    // The column under the pointer: one listener for the whole chart, not one per column.
+    let hover = RwSignal::new(None::<usize>);
+    let column_at = move |ev: &leptos::ev::MouseEvent| -> Option<usize> {
+        let el = wrap.get_untracked()?;
+        let x = f64::from(ev.client_x()) - el.get_bounding_client_rect().left() - LEFT;
+        let n = data.with_untracked(|d| d.columns.len());
+        let col = (x / (plot_w(width.get_untracked()) / n.max(1) as f64)).floor();
+        (col >= 0.0 && (col as usize) < n).then_some(col as usize)
+    };
+    let readout = move || {
+        data.with(|t| match hover.get().and_then(|i| t.columns.get(i).map(|c| (i, c))) {
+            Some((i, c)) => column_tooltip(t, i, c),
+            None => "Point at the chart for the calls of a column; click to list them in the table.".to_string(),
+        })
+    };
     let has_counters = move || data.with(|d| !d.series.is_empty());
     let zoomed = move || range.get() != full;
 
@@ -171,15 +189,45 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
             let cols = columns_for(width.get()) as u64;
             format!("{} → {} UTC · {} per column", format_utc(a), format_clock(b, false), format_duration(((b - a) / cols.max(1)).max(1)))
         }}</p>
-        <div class="chart-box" node_ref=wrap>
+        <p class="chart-readout small" data-testid="timeline-readout" aria-live="polite">{readout}</p>
+        <div class="chart-box" node_ref=wrap tabindex="0" role="group"
+            aria-label="Timeline columns: arrow keys move, Enter lists the calls of the column"
+            on:keydown=move |ev| {
+                let current = hover.get_untracked();
+                let next = match ev.key().as_str() {
+                    "ArrowRight" => data.with_untracked(|d| d.next_busy(current, true)),
+                    "ArrowLeft" => data.with_untracked(|d| d.next_busy(current, false)),
+                    "Home" => data.with_untracked(|d| d.next_busy(None, true)),
+                    "End" => data.with_untracked(|d| d.next_busy(None, false)),
+                    "Enter" | " " => {
+                        let first = current.and_then(|i| data.with_untracked(|d| d.columns.get(i).and_then(|c| c.first)));
+                        if let Some(f) = first {
+                            on_pick.run(f);
+                        }
+                        None
+                    }
+                    _ => return,
+                };
+                ev.prevent_default();
+                if next.is_some() {
+                    hover.set(next);
+                }
+            }
+            on:blur=move |_| hover.set(None)
+            on:mousemove=move |ev| hover.set(column_at(&ev))
+            on:mouseleave=move |_| hover.set(None)
+            on:click=move |ev| {
+                let first = column_at(&ev).and_then(|i| data.with_untracked(|d| d.columns.get(i).and_then(|c| c.first)));
+                if let Some(f) = first {
+                    on_pick.run(f);
+                }
+            }>
         <svg class="timeline" data-testid="timeline" viewBox=move || format!("0 0 {} {H}", width.get()) role="img"
             aria-label=move || data.with(|d| format!("Calls over time: {} columns, peak {} calls per column", d.columns.len(), d.peak))>
             {move || data.with(|t| {
                 let w = width.get();
                 let ph = plot_h();
                 let pw = plot_w(w);
-                let col_w = pw / t.columns.len().max(1) as f64;
-                let peak = f64::from(t.peak);
                 let grid = [0.5f64, 1.0].map(|f| view! {
                     <line class="grid" x1=LEFT x2=LEFT + pw y1=TOP + ph * (1.0 - f) y2=TOP + ph * (1.0 - f)/>
                 });
@@ -204,45 +252,17 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                         {label}
                     }
                 }).collect_view();
-                let bars = t.columns.iter().enumerate().filter(|(_, c)| c.total() > 0).map(|(i, c)| {
-                    let x = LEFT + col_w * i as f64;
-                    let mut y = TOP + ph;
-                    let mut rects = Vec::new();
-                    for (count, class) in [(c.allow, "bar-allow"), (c.deny, "bar-deny"), (c.hidden, "bar-hidden"), (c.rate_limited, "bar-rate")] {
-                        if count > 0 {
-                            let h = (ph * f64::from(count) / peak).max(1.0);
-                            y -= h;
-                            rects.push(view! { <rect class=class x=x y=y width=(col_w - 0.3).max(0.6) height=h/> });
-                        }
-                    }
-                    let first = c.first;
-                    let tip = column_tooltip(t, i, c);
-                    view! {
-                        <g class="col" on:click=move |_| if let Some(f) = first { on_pick.run(f) }>
-                            <title>{tip}</title>
-                            <rect class="hit" x=x y=TOP width=col_w height=ph/>
-                            {rects}
-                        </g>
-                    }
-                }).collect_view();
+                // Four paths (one per outcome) and one per counter, whatever the number of calls.
+                let plot = PlotBox { left: LEFT, top: TOP, width: pw, height: ph };
+                let bars = bar_paths(t, plot)
+                    .into_iter()
+                    .zip(["bar-allow", "bar-deny", "bar-hidden", "bar-rate"])
+                    .map(|(d, class)| view! { <path class=class d=d/> })
+                    .collect_view();
                 let lines = t.series.iter().enumerate().map(|(si, s)| {
                     let colour = SERIES_COLOURS.get(si).copied().unwrap_or("#333");
-                    let max = s.max.max(1) as f64;
-                    let mut d = String::new();
-                    for (i, level) in s.levels.iter().enumerate() {
-                        if let Some(l) = level {
-                            let x0 = LEFT + col_w * i as f64;
-                            let y = TOP + ph * (1.0 - (*l as f64 / max).min(1.0));
-                            if d.is_empty() {
-                                d.push_str(&format!("M{x0:.1},{y:.1}"));
-                            } else {
-                                d.push_str(&format!(" H{x0:.1} V{y:.1}"));
-                            }
-                            d.push_str(&format!(" H{:.1}", x0 + col_w));
-                        }
-                    }
                     view! {
-                        <path class="level" d=d stroke=colour>
+                        <path class="level" d=level_path(t, s, plot) stroke=colour>
                             <title>{format!("counter {} of grant {}: used per {} window, relative to max {}", s.counter, s.grant, s.window.as_str(), s.max)}</title>
                         </path>
                     }
@@ -270,6 +290,10 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                     {lines}
                     {x_ticks}
                 }
+            })}
+            {move || hover.get().map(|i| {
+                let col_w = plot_w(width.get()) / data.with(|d| d.columns.len().max(1)) as f64;
+                view! { <rect class="cursor" x=LEFT + col_w * i as f64 y=TOP width=col_w.max(1.0) height=plot_h()/> }
             })}
         </svg>
         </div>

@@ -98,6 +98,7 @@ fn run(state: AppState, trace_errors: RwSignal<Vec<ValidationError>>, gen_error:
         state.timings.update(|t| {
             t.simulate_ms = Some(simulate_ms);
             t.render_ms = Some(render_ms);
+            t.runs += 1;
         });
     });
 }
@@ -325,7 +326,7 @@ pub fn TracePanel() -> impl IntoView {
             {move || {
                 let t = state.timings.get();
                 t.simulate_ms.zip(t.render_ms).map(|(s, r)| view! {
-                    <span class="muted small" data-testid="sim-timing" data-simulate-ms=format!("{s:.1}") data-render-ms=format!("{r:.1}")>
+                    <span class="muted small" data-testid="sim-timing" data-run=t.runs data-simulate-ms=format!("{s:.1}") data-render-ms=format!("{r:.1}")>
                         {format!("evaluated in {s:.0} ms, drawn in {r:.0} ms")}
                     </span>
                 })

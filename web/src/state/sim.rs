@@ -106,6 +106,19 @@ pub fn tools_in(decisions: &[SimDecision]) -> Vec<String> {
     decisions.iter().map(|d| d.tool.as_str()).collect::<BTreeSet<_>>().into_iter().map(str::to_string).collect()
 }
 
+/// `100000` → `100 000` (narrow no-break spaces between groups of three digits), for people.
+pub fn group_digits(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Number of pages of `page_size` rows for `rows` rows (at least 1).
 pub fn page_count(rows: usize, page_size: usize) -> usize {
     rows.div_ceil(page_size.max(1)).max(1)
@@ -155,6 +168,15 @@ mod tests {
                 && once.summary.hidden > 0
                 && once.summary.denied > 0
         );
+    }
+
+    #[test]
+    fn big_numbers_are_grouped_by_three_digits() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1000), "1\u{202f}000");
+        assert_eq!(group_digits(100_000), "100\u{202f}000");
+        assert_eq!(group_digits(1_234_567), "1\u{202f}234\u{202f}567");
     }
 
     #[test]

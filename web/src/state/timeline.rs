@@ -85,11 +85,86 @@ impl Timeline {
             .unwrap_or(0)
     }
 
+    /// The next column with calls after `from` (or before it, going back), for keyboard stepping;
+    /// from nowhere, the first (or last) busy column.
+    pub fn next_busy(&self, from: Option<usize>, forward: bool) -> Option<usize> {
+        let busy = |i: &usize| self.columns.get(*i).is_some_and(|c| c.total() > 0);
+        let n = self.columns.len();
+        match (from, forward) {
+            (None, true) => (0..n).find(busy),
+            (None, false) => (0..n).rev().find(busy),
+            (Some(f), true) => (f.saturating_add(1)..n).find(busy),
+            (Some(f), false) => (0..f.min(n)).rev().find(busy),
+        }
+    }
+
     /// The instant at a fractional position (0 = left edge, 1 = right edge).
     pub fn time_at(&self, fraction: f64) -> u64 {
         let span = self.end_ms.saturating_sub(self.start_ms) as f64;
         self.start_ms.saturating_add((span * fraction.clamp(0.0, 1.0)) as u64)
     }
+}
+
+/// Where the plot area is inside the chart, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlotBox {
+    /// Left edge.
+    pub left: f64,
+    /// Top edge.
+    pub top: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+impl PlotBox {
+    fn column_width(&self, t: &Timeline) -> f64 {
+        self.width / t.columns.len().max(1) as f64
+    }
+}
+
+/// SVG path data of the stacked bars, one path per outcome (allow, deny, hidden, rate limited,
+/// stacked bottom-up in that order): four elements whatever the number of calls or columns.
+pub fn bar_paths(t: &Timeline, plot: PlotBox) -> [String; 4] {
+    let mut paths: [String; 4] = Default::default();
+    let col_w = plot.column_width(t);
+    let bar_w = (col_w - 0.3).max(0.6);
+    let peak = f64::from(t.peak.max(1));
+    for (i, c) in t.columns.iter().enumerate() {
+        let x = plot.left + col_w * i as f64;
+        let mut y = plot.top + plot.height;
+        for (path, count) in paths.iter_mut().zip([c.allow, c.deny, c.hidden, c.rate_limited]) {
+            if count > 0 {
+                let h = (plot.height * f64::from(count) / peak).max(1.0);
+                y -= h;
+                if !path.is_empty() {
+                    path.push(' ');
+                }
+                path.push_str(&format!("M{x:.1} {y:.1}h{bar_w:.1}v{h:.1}h-{bar_w:.1}z"));
+            }
+        }
+    }
+    paths
+}
+
+/// SVG path data of a counter's level as a step line, relative to its max (top of the plot = max).
+pub fn level_path(t: &Timeline, s: &Series, plot: PlotBox) -> String {
+    let col_w = plot.column_width(t);
+    let max = s.max.max(1) as f64;
+    let mut d = String::new();
+    for (i, level) in s.levels.iter().enumerate() {
+        let Some(l) = level else { continue };
+        let x0 = plot.left + col_w * i as f64;
+        let y = plot.top + plot.height * (1.0 - (*l as f64 / max).min(1.0));
+        if d.is_empty() {
+            d.push_str(&format!("M{x0:.1} {y:.1}"));
+        } else {
+            d.push_str(&format!("H{x0:.1}V{y:.1}"));
+        }
+        d.push_str(&format!("H{:.1}", x0 + col_w));
+    }
+    d
 }
 
 /// The full time range of a run: first call to just after the last; a run shorter than a second
@@ -307,6 +382,20 @@ mod tests {
     }
 
     #[test]
+    fn keyboard_steps_go_from_busy_column_to_busy_column() {
+        let spec = GeneratorSpec { pattern: Pattern::Steady, tools: vec!["t".into()], count: 3, every_ms: 1000, ..GeneratorSpec::default() };
+        let d = run(LIMITED, spec);
+        let tl = build(&d, (DEFAULT_START_MS, DEFAULT_START_MS + 3000), 30, 4);
+        assert_eq!(tl.next_busy(None, true), Some(0));
+        assert_eq!(tl.next_busy(Some(0), true), Some(10));
+        assert_eq!(tl.next_busy(Some(10), true), Some(20));
+        assert_eq!(tl.next_busy(Some(20), true), None);
+        assert_eq!(tl.next_busy(None, false), Some(20));
+        assert_eq!(tl.next_busy(Some(10), false), Some(0));
+        assert_eq!(tl.next_busy(Some(0), false), None);
+    }
+
+    #[test]
     fn a_zoomed_range_counts_only_its_calls() {
         let spec = GeneratorSpec {
             pattern: Pattern::Steady,
@@ -329,6 +418,30 @@ mod tests {
         assert_eq!(full_range(&d), (DEFAULT_START_MS - 499, DEFAULT_START_MS + 501));
         let tl = build(&d, full_range(&d), 100, 4);
         assert_eq!(tl.columns[49].total(), 10);
+    }
+
+    #[test]
+    fn bars_are_one_path_per_outcome_with_a_box_per_busy_column() {
+        let spec = GeneratorSpec {
+            pattern: Pattern::Steady,
+            tools: vec!["t".into(), "u".into()],
+            count: 600,
+            every_ms: 100,
+            ..GeneratorSpec::default()
+        };
+        let d = run(LIMITED, spec);
+        let tl = build(&d, full_range(&d), 300, 4);
+        let plot = PlotBox { left: 40.0, top: 10.0, width: 600.0, height: 200.0 };
+        let [allow, deny, hidden, rate] = bar_paths(&tl, plot);
+        let boxes = |p: &str| p.matches('M').count();
+        assert_eq!(boxes(&allow), tl.columns.iter().filter(|c| c.allow > 0).count());
+        assert_eq!(boxes(&deny), tl.columns.iter().filter(|c| c.deny > 0).count());
+        assert_eq!(boxes(&hidden), 0);
+        assert_eq!(boxes(&rate), tl.columns.iter().filter(|c| c.rate_limited > 0).count());
+        assert!(allow.starts_with("M40.0 "), "{}", &allow[..20]);
+        let level = level_path(&tl, &tl.series[0], plot);
+        assert!(level.starts_with("M40.0 "));
+        assert_eq!(level.matches('V').count() + 1, tl.series[0].levels.iter().flatten().count());
     }
 
     #[test]
