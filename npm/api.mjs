@@ -73,8 +73,21 @@ export function createApi(raw, loader) {
    * text as they are; anything else is serialised (`indent` keeps line numbers meaningful).
    */
   function jsonText(value, kind, pointer, what, indent) {
-    if (typeof value === 'string') return value;
+    if (typeof value === 'string') return limited(value, kind, pointer, what);
     return stringify(value, kind, pointer, what, indent);
+  }
+
+  /**
+   * The largest input text, in UTF-16 units (128 Mi): past it the wasm memory (4 GiB at most)
+   * could run out while parsing, which would be a trap, not a typed error.
+   */
+  const MAX_TEXT = 128 * 1024 * 1024;
+
+  function limited(text, kind, pointer, what) {
+    if (text.length > MAX_TEXT) {
+      throw fail(kind, pointer, `${what} is ${Math.ceil(text.length / 1048576)} Mi characters long; the limit is ${MAX_TEXT / 1048576} Mi`);
+    }
+    return text;
   }
 
   /** `JSON.stringify`, failing with a typed error (cycles, BigInt, functions, undefined). */
@@ -87,7 +100,7 @@ export function createApi(raw, loader) {
       throw fail(kind, pointer, `${what} is not JSON-serialisable: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (text === undefined) throw fail(kind, pointer, `${what} is not JSON-serialisable: found ${describe(value)}`);
-    return text;
+    return limited(text, kind, pointer, what);
   }
 
   function policyText(policy) {
@@ -104,9 +117,11 @@ export function createApi(raw, loader) {
     }
     const { tool, args, args_json, grant, at_ms } = call;
     if (typeof tool !== 'string') throw fail('call', '/tool', `\`tool\` must be a string, found ${describe(tool)}`);
+    limited(tool, 'call', '/tool', '`tool`');
     if (grant !== undefined && typeof grant !== 'string') {
       throw fail('call', '/grant', `\`grant\` must be a string, found ${describe(grant)}`);
     }
+    if (grant !== undefined) limited(grant, 'call', '/grant', '`grant`');
     let at = at_ms;
     if (at === undefined) at = Date.now();
     else if (typeof at !== 'number') {
@@ -119,7 +134,7 @@ export function createApi(raw, loader) {
       }
       if (args !== undefined) throw fail('call', '/args', 'give `args` or `args_json`, not both');
       if (args_json.trim() === '') throw fail('call', '/args_json', '`args_json` is empty: leave it out for no arguments');
-      argsJson = args_json;
+      argsJson = limited(args_json, 'call', '/args_json', '`args_json`');
     } else if (args !== undefined) {
       // Arguments that are not an object are the engine's to refuse (fail closed), so any JSON goes.
       argsJson = stringify(args, 'call', '/args', '`args`');

@@ -177,6 +177,16 @@ describe('calls', () => {
     assert.equal(engine.evaluate({ tool, at_ms: T0 }).rule, '(default deny)');
   });
 
+  test('texts beyond 128 Mi characters are refused before they reach the wasm memory', () => {
+    const huge = 'x'.repeat(128 * 1024 * 1024 + 1);
+    throwsTyped(() => engine.evaluate({ tool: huge, at_ms: T0 }), 'call', '/tool');
+    throwsTyped(() => engine.evaluate({ tool: 'pay', args_json: huge, at_ms: T0 }), 'call', '/args_json');
+    throwsTyped(() => new PolicyEngine(huge), 'policy', '');
+    throwsTyped(() => engine.simulate(huge), 'trace', '');
+    throwsTyped(() => engine.filterTools(huge), 'tools', '');
+    stillWorks(engine);
+  });
+
   test('strings with lone surrogates and NUL bytes cross the boundary', () => {
     assert.equal(engine.evaluate({ tool: 'pay\u0000', at_ms: T0 }).message, 'Tool "pay\u0000" is not permitted by policy');
     const d = engine.evaluate({ tool: 'pay\ud800', at_ms: T0 });
