@@ -227,58 +227,38 @@ impl PolicyEngine {
     /// engine's policy; the engine's own counters are untouched. Returns
     /// `{"decisions": [...], "summary": {...}}` as JSON, written as the simulation runs.
     pub fn simulate(&self, trace_json: &str) -> Result<String, EngineError> {
-        let mut out = String::with_capacity(trace_json.len().saturating_mul(2).saturating_add(64));
-        out.push_str("{\"decisions\":[");
-        let summary = crate::trace::simulate_text_with(self.engine.policy(), trace_json, |index, call, decision| {
-            if index > 0 {
-                out.push(',');
-            }
+        self.simulate_into(trace_json, ("{\"decisions\":[", "],\"summary\":", "}"), |out, index, call, decision| {
             out.push_str("{\"index\":");
-            write_u64(&mut out, u64::try_from(index).unwrap_or(u64::MAX));
+            write_u64(out, index);
             out.push_str(",\"tool\":");
-            write_str(&mut out, &call.tool);
+            write_str(out, &call.tool);
             out.push_str(",\"grant\":");
-            write_str(&mut out, &call.grant);
+            write_str(out, &call.grant);
             out.push_str(",\"at_ms\":");
-            write_u64(&mut out, call.at_ms);
+            write_u64(out, call.at_ms);
             out.push(',');
-            write_decision(&mut out, &decision);
+            write_decision(out, decision);
             out.push('}');
         })
-        .map_err(|e| EngineError::new("trace", e))?;
-        out.push_str("],\"summary\":");
-        out.push_str(&to_json(&summary));
-        out.push('}');
-        Ok(out)
     }
 
     /// `simulate`, as the JS layer's fast path: `[[[index, tool, grant, at_ms, …the values of
     /// decision_tuple…]…], summary]` (arrays parse about twice as fast as objects in JS).
     #[wasm_bindgen(js_name = simulateTuples)]
     pub fn simulate_tuples(&self, trace_json: &str) -> Result<String, EngineError> {
-        let mut out = String::with_capacity(trace_json.len().saturating_add(64));
-        out.push_str("[[");
-        let summary = crate::trace::simulate_text_with(self.engine.policy(), trace_json, |index, call, decision| {
-            if index > 0 {
-                out.push(',');
-            }
+        self.simulate_into(trace_json, ("[[", "],", "]"), |out, index, call, decision| {
             out.push('[');
-            write_u64(&mut out, u64::try_from(index).unwrap_or(u64::MAX));
+            write_u64(out, index);
             out.push(',');
-            write_str(&mut out, &call.tool);
+            write_str(out, &call.tool);
             out.push(',');
-            write_str(&mut out, &call.grant);
+            write_str(out, &call.grant);
             out.push(',');
-            write_u64(&mut out, call.at_ms);
+            write_u64(out, call.at_ms);
             out.push(',');
-            write_tuple_fields(&mut out, &decision);
+            write_tuple_fields(out, decision);
             out.push(']');
         })
-        .map_err(|e| EngineError::new("trace", e))?;
-        out.push_str("],");
-        out.push_str(&to_json(&summary));
-        out.push(']');
-        Ok(out)
     }
 
     /// Counter state as JSON (`{"version": 1, "counters": [...]}`, sorted).
@@ -306,6 +286,31 @@ impl PolicyEngine {
     #[wasm_bindgen(js_name = resetCounters)]
     pub fn reset_counters(&mut self) {
         self.engine.reset_counters();
+    }
+}
+
+impl PolicyEngine {
+    /// Simulates trace text, writing `open`, one row per decision (comma-separated), `middle`, the
+    /// summary and `close`.
+    fn simulate_into(
+        &self,
+        trace_json: &str,
+        (open, middle, close): (&str, &str, &str),
+        mut row: impl FnMut(&mut String, u64, &crate::trace::TraceCall, &Decision),
+    ) -> Result<String, EngineError> {
+        let mut out = String::with_capacity(trace_json.len().saturating_mul(2).saturating_add(64));
+        out.push_str(open);
+        let summary = crate::trace::simulate_text_with(self.engine.policy(), trace_json, |index, call, decision| {
+            if index > 0 {
+                out.push(',');
+            }
+            row(&mut out, u64::try_from(index).unwrap_or(u64::MAX), call, &decision);
+        })
+        .map_err(|e| EngineError::new("trace", e))?;
+        out.push_str(middle);
+        out.push_str(&to_json(&summary));
+        out.push_str(close);
+        Ok(out)
     }
 }
 
