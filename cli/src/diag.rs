@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use toolgate_engine::ValidationError;
-use toolgate_engine::json::{self, Kind, Node};
+use toolgate_engine::json::{self, Node};
 use toolgate_engine::lint::Warning;
 
 /// ANSI styling, on only for a terminal with `NO_COLOR` unset.
@@ -63,23 +63,11 @@ impl<'a> Source<'a> {
     /// Line and column of the node a JSON pointer names (the key, for an object member).
     pub fn locate(&self, pointer: &str) -> Option<(u32, u32)> {
         let root = self.tree.get_or_init(|| json::parse(self.text).ok()).as_ref()?;
-        let mut node = root;
-        let mut offset = root.start;
-        for raw in pointer.split('/').skip(1) {
-            let seg = raw.replace("~1", "/").replace("~0", "~");
-            match &node.kind {
-                Kind::Object(members) => {
-                    let m = members.iter().find(|m| m.key == seg)?;
-                    offset = m.key_pos;
-                    node = &m.value;
-                }
-                Kind::Array(items) => {
-                    node = items.get(seg.parse::<usize>().ok()?)?;
-                    offset = node.start;
-                }
-                _ => return None,
-            }
+        let target = root.find_pointer(pointer);
+        if !target.complete {
+            return None;
         }
+        let offset = target.start;
         let pos = json::LineIndex::new(self.text).pos(offset);
         Some((pos.line, pos.column))
     }

@@ -103,6 +103,38 @@ impl Node {
     }
 }
 
+/// Where a JSON pointer leads in a tree: the deepest node it reaches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointerTarget<'n> {
+    /// The deepest node reached.
+    pub node: &'n Node,
+    /// Where it starts in the text: the key, for an object member; the value otherwise.
+    pub start: usize,
+    /// Whether the whole pointer resolved (false when it goes deeper than the document).
+    pub complete: bool,
+}
+
+impl Node {
+    /// Follows an RFC 6901 pointer (`~1` → `/`, `~0` → `~`; a duplicated key resolves to its last
+    /// occurrence, as [`Node::get`] and `serde_json` do) as far as the document goes.
+    pub fn find_pointer(&self, pointer: &str) -> PointerTarget<'_> {
+        let mut target = PointerTarget { node: self, start: self.start, complete: true };
+        for raw in pointer.split('/').skip(1) {
+            let seg = raw.replace("~1", "/").replace("~0", "~");
+            let next = match &target.node.kind {
+                Kind::Object(_) => target.node.get(&seg).map(|m| (&m.value, m.key_pos)),
+                Kind::Array(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)).map(|n| (n, n.start)),
+                _ => None,
+            };
+            match next {
+                Some((node, start)) => target = PointerTarget { node, start, complete: true },
+                None => return PointerTarget { complete: false, ..target },
+            }
+        }
+        target
+    }
+}
+
 /// A syntax error: what went wrong and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -558,6 +590,20 @@ mod tests {
         let Kind::Array(items) = &node.get("tools").unwrap().value.kind else { panic!() };
         assert_eq!(&text[items[0].start..items[0].end], r#"{"name":"a"}"#);
         assert_eq!(&text[items[1].start..items[1].end], r#"{"name":"b"}"#);
+    }
+
+    #[test]
+    fn pointers_lead_to_keys_and_stop_where_the_document_ends() {
+        let text = r#"{"tools": {"a/b": {"limits": [{"max": 1}]}, "x": 1, "x": 2}}"#;
+        let root = parse(text).unwrap();
+        let t = root.find_pointer("/tools/a~1b/limits/0/max");
+        assert!(t.complete);
+        assert_eq!(&text[t.start..t.node.end], r#""max": 1"#);
+        let t = root.find_pointer("/tools/a~1b/limits/7/max");
+        assert!(!t.complete);
+        assert_eq!(&text[t.start..t.node.end], r#""limits": [{"max": 1}]"#);
+        assert_eq!(root.find_pointer("/tools/x").node.to_value(), serde_json::json!(2));
+        assert!(root.find_pointer("").complete);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Finding the place in the JSON text that a problem points at (a JSON pointer, or a line and
 //! column), so clicking a problem can highlight it.
 
-use toolgate_engine::json::{self, Kind, LineIndex, Node};
+use toolgate_engine::json::{self, LineIndex, Node};
 
 /// A place in a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,32 +24,8 @@ pub fn locate_pointer(text: &str, pointer: &str) -> Option<Span> {
 }
 
 fn walk(root: &Node, pointer: &str) -> (usize, usize) {
-    let mut node = root;
-    let mut span = (root.start, root.end);
-    if pointer.is_empty() {
-        return span;
-    }
-    for raw in pointer.split('/').skip(1) {
-        let seg = raw.replace("~1", "/").replace("~0", "~");
-        match &node.kind {
-            Kind::Object(members) => match members.iter().rev().find(|m| m.key == seg) {
-                Some(m) => {
-                    span = (m.key_pos, m.value.end);
-                    node = &m.value;
-                }
-                None => return span,
-            },
-            Kind::Array(items) => match seg.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                Some(item) => {
-                    span = (item.start, item.end);
-                    node = item;
-                }
-                None => return span,
-            },
-            _ => return span,
-        }
-    }
-    span
+    let target = root.find_pointer(pointer);
+    (target.start, target.node.end)
 }
 
 /// The span of a whole line (1-based), for problems known only by line and column.
