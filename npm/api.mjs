@@ -134,16 +134,62 @@ export function createApi(raw, loader) {
       }
       if (args !== undefined) throw fail('call', '/args', 'give `args` or `args_json`, not both');
       if (args_json.trim() === '') throw fail('call', '/args_json', '`args_json` is empty: leave it out for no arguments');
-      argsJson = limited(args_json, 'call', '/args_json', '`args_json`');
+      argsJson = args_json;
     } else if (args !== undefined) {
       // Arguments that are not an object are the engine's to refuse (fail closed), so any JSON goes.
-      argsJson = stringify(args, 'call', '/args', '`args`');
+      argsJson = stringifyArgs(args);
     }
+    // Argument text over the engine's cap is refused without crossing into the module (a 100 MB
+    // text would grow its memory for good); the engine writes the refusal.
+    if (argsJson.length > maxArgumentBytes()) return refusedIn(method, raw.refusedArguments(utf8Length(argsJson)));
     try {
       return engine[method](tool, argsJson, grant, at);
     } catch (e) {
       throw typed(e);
     }
+  }
+
+  let argumentCap = 0;
+  function maxArgumentBytes() {
+    if (argumentCap === 0) argumentCap = raw.maxArgumentBytes();
+    return argumentCap;
+  }
+
+  /** Bytes of UTF-8 of a string (lone surrogates count as U+FFFD, 3 bytes, as the glue encodes them). */
+  function utf8Length(text) {
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        n += 4;
+        i++;
+      } else n += 3;
+    }
+    return n;
+  }
+
+  /** A refusal's Decision JSON in the form `method` returns. */
+  function refusedIn(method, json) {
+    if (method === 'plan') return `{"kind":"final","decision":${json}}`;
+    if (method === 'evaluateTuple' || method === 'checkTuple') {
+      const d = JSON.parse(json);
+      return JSON.stringify([d.outcome, d.rule, d.pointer, d.message, d.retry_after_ms, [], [], null]);
+    }
+    return json;
+  }
+
+  /** `JSON.stringify` of a call's `args` (no size limit here: oversized arguments are a refusal, not an error). */
+  function stringifyArgs(args) {
+    let text;
+    try {
+      text = JSON.stringify(args);
+    } catch (e) {
+      throw fail('call', '/args', `\`args\` is not JSON-serialisable: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (text === undefined) throw fail('call', '/args', `\`args\` is not JSON-serialisable: found ${describe(args)}`);
+    return text;
   }
 
   /**

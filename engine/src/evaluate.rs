@@ -459,6 +459,12 @@ fn compile_limit(l: &Limit, base: &str, index: usize) -> LimitRule {
     }
 }
 
+/// The decision for a call whose arguments were refused before any rule ([`crate::args`]):
+/// deny, rule `(invalid arguments)`, with the reason. Independent of the policy and counters.
+pub fn refused_arguments(message: &str) -> Decision {
+    refusal(Outcome::Deny, Arc::from(RULE_INVALID_ARGUMENTS), None, Arc::from(message))
+}
+
 fn refusal(outcome: Outcome, rule: Arc<str>, pointer: Option<Arc<str>>, message: Arc<str>) -> Decision {
     Decision {
         outcome,
