@@ -83,6 +83,7 @@ export type WarningCode =
   | 'unknown-arg'
   | 'type-mismatch'
   | 'optional-arg-deny'
+  | 'numeric-condition-on-string'
   | 'unreachable-rules'
   | 'everything-denied'
   | 'counter-max-mismatch';

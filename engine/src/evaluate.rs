@@ -429,7 +429,9 @@ fn compile_rule(rule: &Rule, base: &str, kind: &str, index: usize, id: &str) -> 
     let mut conditions = Vec::with_capacity(rule.conditions.len());
     for (j, c) in rule.conditions.iter().enumerate() {
         conditions.push(
-            CompiledCondition::compile(c).map_err(|m| error(&format!("{base}/{kind}/{index}/conditions/{j}"), m))?,
+            CompiledCondition::compile(c)
+                .map(|c| c.when_undecided(kind == "deny_if"))
+                .map_err(|m| error(&format!("{base}/{kind}/{index}/conditions/{j}"), m))?,
         );
     }
     let rule_ptr = format!("{base}/{kind}/{}", escape_pointer_segment(id));

@@ -34,6 +34,7 @@ pub mod condition;
 pub mod decision;
 pub mod evaluate;
 pub mod fuzzy;
+pub mod input_schema;
 pub mod json;
 pub mod limit;
 pub mod lint;

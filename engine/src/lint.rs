@@ -10,6 +10,7 @@
 //! | `unknown-arg` | yes | an `args.*` path names no property of the tool's `inputSchema` |
 //! | `type-mismatch` | yes | an operator or value disagrees with the property's schema type or `enum` |
 //! | `optional-arg-deny` | yes | a `deny_if` condition reads an argument the caller may omit (or send as `null`) |
+//! | `numeric-condition-on-string` | yes | a numeric condition (`lt` … `gte`, `eq`/`in` numbers in `deny_if`; `neq`/`not_in` numbers in `require`) that a number sent as a string (`"50000"`) slips past, on an argument the schema lets be a string or leaves untyped, with no `require` entry making it a number |
 //! | `unreachable-rules` | no | a tool is hidden and also has an entry under `tools` |
 //! | `everything-denied` | no | no call can ever be allowed |
 //! | `counter-max-mismatch` | no | one counter name is declared with different `max` values |
@@ -26,6 +27,7 @@ use serde_json::Value;
 
 use crate::condition::json_eq;
 use crate::fuzzy::did_you_mean;
+use crate::input_schema::{Facts, Found, InputSchema, JsonType, Lookup, name_list, show, value_list};
 use crate::policy::{Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, ToolRules, pointer};
 use crate::tools::ToolInfo;
 use crate::validate::parse_path;
@@ -44,13 +46,16 @@ pub const EVERYTHING_DENIED: &str = "everything-denied";
 pub const OPTIONAL_ARG_DENY: &str = "optional-arg-deny";
 /// One counter declared with different `max` values.
 pub const COUNTER_MAX_MISMATCH: &str = "counter-max-mismatch";
+/// A numeric condition that a number sent as a string slips past.
+pub const NUMERIC_CONDITION_ON_STRING: &str = "numeric-condition-on-string";
 
 /// Every warning code, in the order of the table above.
-pub const CODES: [&str; 7] = [
+pub const CODES: [&str; 8] = [
     UNKNOWN_TOOL,
     UNKNOWN_ARG,
     TYPE_MISMATCH,
     OPTIONAL_ARG_DENY,
+    NUMERIC_CONDITION_ON_STRING,
     UNREACHABLE_RULES,
     EVERYTHING_DENIED,
     COUNTER_MAX_MISMATCH,
@@ -100,6 +105,12 @@ pub fn lint(doc: &PolicyDoc, tools: Option<&[ToolInfo]>) -> Vec<Warning> {
     l.out
 }
 
+/// A tool's name and its input schema reader.
+struct ToolSchema<'a> {
+    tool: &'a str,
+    reader: InputSchema<'a>,
+}
+
 struct Linter<'a> {
     doc: &'a PolicyDoc,
     tools: Option<&'a [ToolInfo]>,
@@ -107,26 +118,6 @@ struct Linter<'a> {
     /// counter → (max, pointer of its first declaration)
     counters: BTreeMap<&'a str, (u64, String)>,
     out: Vec<Warning>,
-}
-
-fn ticked(s: &str) -> String {
-    format!("`{s}`")
-}
-
-/// A JSON value as a message quotes it: compact, at most 40 characters.
-fn show(v: &Value) -> String {
-    let s = serde_json::to_string(v).unwrap_or_default();
-    if s.chars().count() > 40 { s.chars().take(37).chain("...".chars()).collect() } else { s }
-}
-
-/// A list of names for a help text: at most 8, then "…".
-fn name_list<'s>(names: impl IntoIterator<Item = &'s str>) -> String {
-    let names: Vec<&str> = names.into_iter().collect();
-    let mut out: Vec<String> = names.iter().take(8).map(|n| ticked(n)).collect();
-    if names.len() > 8 {
-        out.push(format!("and {} more", names.len() - 8));
-    }
-    out.join(", ")
 }
 
 impl<'a> Linter<'a> {
@@ -223,7 +214,7 @@ impl<'a> Linter<'a> {
                 Some("remove `\"*\"` from `hide`, or remove this entry".into()),
             );
         }
-        let schema = info.map(|t| InputSchema { tool: &t.name, root: &t.input_schema });
+        let schema = info.map(|t| ToolSchema { tool: &t.name, reader: InputSchema::new(&t.input_schema) });
         for (i, entry) in rules.require.iter().flatten().enumerate() {
             let ptr = format!("{base}/require/{i}");
             match entry {
@@ -254,9 +245,9 @@ impl<'a> Linter<'a> {
     }
 
     /// Looks a path up, warning `unknown-arg` when the schema says it cannot exist.
-    fn path_known(&mut self, schema: &InputSchema<'a>, path: &str, ptr: &str) -> Option<Found<'a>> {
+    fn path_known(&mut self, schema: &ToolSchema<'a>, path: &str, ptr: &str) -> Option<Found<'a>> {
         let segments = parse_path(path).ok()?;
-        match schema.lookup(&segments) {
+        match schema.reader.lookup(&segments) {
             Lookup::Unknown => None,
             Lookup::Found(found) => Some(found),
             Lookup::Missing { level, candidates } => {
@@ -287,9 +278,9 @@ impl<'a> Linter<'a> {
         }
     }
 
-    fn condition(&mut self, schema: &InputSchema<'a>, rules: &ToolRules, c: &Condition, ptr: &str, deny_if: bool) {
+    fn condition(&mut self, schema: &ToolSchema<'a>, rules: &ToolRules, c: &Condition, ptr: &str, deny_if: bool) {
         let Some(found) = self.path_known(schema, &c.path, &format!("{ptr}/path")) else { return };
-        let facts = schema.facts(&found.schemas);
+        let facts = schema.reader.facts(&found.schemas);
         self.types(schema, c, &facts, ptr);
         if deny_if && c.op != Op::Exists && (!found.required || facts.nullable()) && !policy_requires(rules, &c.path) {
             let tool = schema.tool;
@@ -312,9 +303,90 @@ impl<'a> Linter<'a> {
             };
             self.warn(OPTIONAL_ARG_DENY, format!("{ptr}/path"), message, Some(help));
         }
+        self.numbers_as_strings(schema, rules, c, &found, &facts, ptr, deny_if);
     }
 
-    fn types(&mut self, schema: &InputSchema<'a>, c: &Condition, facts: &Facts, ptr: &str) {
+    /// `numeric-condition-on-string`: a numeric condition that a number sent as a string slips
+    /// past (`"50000"` is not `gt 10000`), on an argument the schema lets be a string (or does
+    /// not type at all) — and lax servers convert such strings to numbers.
+    #[expect(clippy::too_many_arguments, reason = "one call site; the pieces of one condition in context")]
+    fn numbers_as_strings(
+        &mut self,
+        schema: &ToolSchema<'a>,
+        rules: &ToolRules,
+        c: &Condition,
+        found: &Found<'a>,
+        facts: &Facts,
+        ptr: &str,
+        deny_if: bool,
+    ) {
+        let untyped = found.schemas.iter().all(|s| {
+            s.as_object().is_some_and(|o| {
+                !["type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "not"].iter().any(|k| o.contains_key(*k))
+            })
+        });
+        let may_be_string = match &facts.types {
+            // A string-only schema gets `type-mismatch` instead.
+            Some(types) => types.has(JsonType::String) && types.number_like(),
+            None => untyped,
+        };
+        if !may_be_string || facts.enumeration.is_some() || number_guarded(rules, &c.path) {
+            return;
+        }
+        let numeric_operand = match &c.value {
+            Value::Number(_) => true,
+            Value::Array(items) => !items.is_empty() && items.iter().all(Value::is_number),
+            _ => false,
+        };
+        let (op, path, tool) = (c.op, &c.path, schema.tool);
+        // Which pairings let a number sent as a string through: in `deny_if`, those that are
+        // false for a string; in `require`, those that are true for one.
+        let slips = match op {
+            Op::Lt | Op::Lte | Op::Gt | Op::Gte => deny_if,
+            Op::Eq | Op::In => deny_if && numeric_operand,
+            Op::Neq | Op::NotIn => !deny_if && numeric_operand,
+            Op::Regex | Op::Contains | Op::Exists => false,
+        };
+        if !slips {
+            return;
+        }
+        let sample = match &c.value {
+            Value::Array(items) => items.first().map(show).unwrap_or_default(),
+            v => show(v),
+        };
+        let message = if deny_if {
+            format!(
+                "`{op}` only holds for numbers, and `{path}` may be a string in the input schema of `{tool}`: a call \
+                 that sends it as a string (`\"{sample}\"`) is not denied by this condition, and a server that \
+                 converts strings to numbers acts on it"
+            )
+        } else {
+            format!(
+                "`{op}` holds for any string, and `{path}` may be a string in the input schema of `{tool}`: a call \
+                 that sends `\"{sample}\"` meets this `require` entry, and a server that converts strings to \
+                 numbers acts on it"
+            )
+        };
+        let inverse = match op {
+            Op::Gt => Some(Op::Lte),
+            Op::Gte => Some(Op::Lt),
+            Op::Lt => Some(Op::Gte),
+            Op::Lte => Some(Op::Gt),
+            _ => None,
+        };
+        let help = match inverse {
+            Some(inv) => format!(
+                "{}; or, when this is the entry's only condition, state the limit as a `require` entry, which only \
+                 numbers meet: `{{\"conditions\": [{{\"path\": \"{path}\", \"op\": \"{inv}\", \"value\": {}}}]}}`",
+                number_guard_text(path),
+                show(&c.value)
+            ),
+            None => number_guard_text(path),
+        };
+        self.warn(NUMERIC_CONDITION_ON_STRING, format!("{ptr}/op"), message, Some(help));
+    }
+
+    fn types(&mut self, schema: &ToolSchema<'a>, c: &Condition, facts: &Facts, ptr: &str) {
         let Some(types) = &facts.types else { return };
         let (path, tool, op) = (&c.path, schema.tool, c.op);
         let described = facts.describe();
@@ -371,7 +443,7 @@ impl<'a> Linter<'a> {
                 .as_str()
                 .and_then(|s| did_you_mean(s, strings))
                 .map(|s| format!("did you mean `\"{s}\"`?"))
-                .or_else(|| Some(format!("allowed values: {}", name_list_values(allowed))));
+                .or_else(|| Some(format!("allowed values: {}", value_list(allowed))));
             self.warn(
                 TYPE_MISMATCH,
                 ptr.to_string(),
@@ -434,9 +506,31 @@ impl<'a> Linter<'a> {
     }
 }
 
-fn name_list_values(values: &[Value]) -> String {
-    let shown: Vec<String> = values.iter().map(show).collect();
-    name_list(shown.iter().map(String::as_str))
+/// The smallest finite JSON number: `gte` it holds for every number and nothing else.
+const LOWEST_NUMBER: &str = "-1.7976931348623157e308";
+
+fn number_guard_text(path: &str) -> String {
+    format!(
+        "add a `require` entry that every number meets and nothing else does: `{{\"conditions\": [{{\"path\": \
+         \"{path}\", \"op\": \"gte\", \"value\": {LOWEST_NUMBER}}}]}}`"
+    )
+}
+
+/// True when a `require` entry of the tool holds only when `path` is a number: a one-condition
+/// entry comparing it (`lt` … `gte`), or `eq`/`in` against numbers only.
+fn number_guarded(rules: &ToolRules, path: &str) -> bool {
+    rules.require.iter().flatten().any(|entry| match entry {
+        RequireEntry::Rule(r) => r.conditions.iter().any(|c| {
+            c.path == path
+                && match (c.op, &c.value) {
+                    (Op::Lt | Op::Lte | Op::Gt | Op::Gte, _) => true,
+                    (Op::Eq, Value::Number(_)) => true,
+                    (Op::In, Value::Array(items)) => !items.is_empty() && items.iter().all(Value::is_number),
+                    _ => false,
+                }
+        }),
+        RequireEntry::Shorthand(_) => false,
+    })
 }
 
 /// True when the tool's `require` entries make `path` present (not null) in every allowed call,
@@ -454,309 +548,6 @@ fn policy_requires(rules: &ToolRules, path: &str) -> bool {
         matches!(r.conditions.as_slice(), [c] if c.path == path && c.op == Op::Exists && c.value == Value::Bool(false))
     });
     required || denied_when_absent
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading tool input schemas (JSON Schema as real MCP servers write it).
-
-/// `$ref` hops and `anyOf` nesting followed before giving up (cycles, pathological schemas).
-const MAX_DEPTH: usize = 16;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum JsonType {
-    Null,
-    Boolean,
-    Integer,
-    Number,
-    String,
-    Array,
-    Object,
-}
-
-impl JsonType {
-    fn parse(s: &str) -> Option<JsonType> {
-        Some(match s {
-            "null" => JsonType::Null,
-            "boolean" => JsonType::Boolean,
-            "integer" => JsonType::Integer,
-            "number" => JsonType::Number,
-            "string" => JsonType::String,
-            "array" => JsonType::Array,
-            "object" => JsonType::Object,
-            _ => return None,
-        })
-    }
-
-    fn of(v: &Value) -> JsonType {
-        match v {
-            Value::Null => JsonType::Null,
-            Value::Bool(_) => JsonType::Boolean,
-            Value::Number(n) if n.is_i64() || n.is_u64() => JsonType::Integer,
-            Value::Number(_) => JsonType::Number,
-            Value::String(_) => JsonType::String,
-            Value::Array(_) => JsonType::Array,
-            Value::Object(_) => JsonType::Object,
-        }
-    }
-
-    fn article(self) -> &'static str {
-        match self {
-            JsonType::Null => "`null`",
-            JsonType::Boolean => "a boolean",
-            JsonType::Integer => "an integer",
-            JsonType::Number => "a number",
-            JsonType::String => "a string",
-            JsonType::Array => "an array",
-            JsonType::Object => "an object",
-        }
-    }
-}
-
-#[derive(Debug, Default, Clone)]
-struct Types(std::collections::BTreeSet<JsonType>);
-
-impl Types {
-    fn has(&self, t: JsonType) -> bool {
-        self.0.contains(&t)
-    }
-
-    fn number_like(&self) -> bool {
-        self.has(JsonType::Number) || self.has(JsonType::Integer)
-    }
-
-    fn fits(&self, v: &Value) -> bool {
-        match v {
-            Value::Number(n) => {
-                self.has(JsonType::Number)
-                    || (self.has(JsonType::Integer)
-                        && (n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)))
-            }
-            other => self.has(JsonType::of(other)),
-        }
-    }
-}
-
-/// What the schema says about one property's values.
-#[derive(Debug, Default)]
-struct Facts {
-    /// Allowed JSON types; `None` when the schema does not say (or says something unreadable).
-    types: Option<Types>,
-    /// Allowed values (`enum`/`const`); `None` when not restricted.
-    enumeration: Option<Vec<Value>>,
-}
-
-impl Facts {
-    fn nullable(&self) -> bool {
-        self.types.as_ref().is_some_and(|t| t.has(JsonType::Null))
-            || self.enumeration.as_ref().is_some_and(|e| e.iter().any(Value::is_null))
-    }
-
-    fn describe(&self) -> String {
-        if let Some(values) = &self.enumeration {
-            return format!("one of {}", name_list_values(values));
-        }
-        let Some(types) = &self.types else { return "untyped".into() };
-        // `null` last ("a string or `null`"); "an integer or a number" reads as "a number".
-        let mut names: Vec<&str> = types
-            .0
-            .iter()
-            .filter(|t| **t != JsonType::Null)
-            .filter(|t| !(**t == JsonType::Integer && types.has(JsonType::Number)))
-            .map(|t| t.article())
-            .collect();
-        if types.has(JsonType::Null) {
-            names.push(JsonType::Null.article());
-        }
-        match names.as_slice() {
-            [] => "never valid".into(),
-            [one] => (*one).to_string(),
-            [init @ .., last] => format!("{} or {last}", init.join(", ")),
-        }
-    }
-}
-
-/// A found property: its schema(s) and whether every level of the path is required.
-struct Found<'a> {
-    schemas: Vec<&'a Value>,
-    required: bool,
-}
-
-enum Lookup<'a> {
-    /// The schema does not say (no `properties`, open `additionalProperties`, unreadable shapes).
-    Unknown,
-    /// Segment `level` is not a property; `candidates` are the properties at that level.
-    Missing {
-        level: usize,
-        candidates: Vec<String>,
-    },
-    Found(Found<'a>),
-}
-
-struct InputSchema<'a> {
-    tool: &'a str,
-    root: &'a Value,
-}
-
-impl<'a> InputSchema<'a> {
-    /// Follows local `$ref`s (`#/$defs/X`, `#/definitions/X`, `#`). `None` for anything else.
-    fn resolve(&self, mut s: &'a Value) -> Option<&'a Value> {
-        for _ in 0..MAX_DEPTH {
-            let Some(r) = s.get("$ref") else { return Some(s) };
-            let r = r.as_str()?;
-            let target = r.strip_prefix('#')?;
-            s = if target.is_empty() { self.root } else { self.root.pointer(target)? };
-        }
-        None
-    }
-
-    /// The alternatives a schema stands for: itself, or the branches of a bare `anyOf`/`oneOf`.
-    /// Returns false when some part cannot be read.
-    fn branches(&self, s: &'a Value, out: &mut Vec<&'a Value>, depth: usize) -> bool {
-        if depth > MAX_DEPTH {
-            return false;
-        }
-        let Some(s) = self.resolve(s) else { return false };
-        if !s.is_object() {
-            return false; // boolean schemas and garbage: anything goes
-        }
-        let own = ["type", "enum", "const", "properties"].iter().any(|k| s.get(k).is_some());
-        let alternatives = s.get("anyOf").or_else(|| s.get("oneOf")).and_then(Value::as_array);
-        match alternatives {
-            Some(alts) if !own => alts.iter().all(|a| self.branches(a, out, depth + 1)),
-            _ => {
-                out.push(s);
-                true
-            }
-        }
-    }
-
-    fn lookup(&self, segments: &[String]) -> Lookup<'a> {
-        let mut level: Vec<&'a Value> = vec![self.root];
-        let mut required = true;
-        for (depth, seg) in segments.iter().enumerate() {
-            let mut branches = Vec::new();
-            if !level.iter().all(|s| self.branches(s, &mut branches, 0)) {
-                return Lookup::Unknown;
-            }
-            let mut found = Vec::new();
-            let mut candidates: Vec<String> = Vec::new();
-            let mut open = false;
-            let mut any_properties = false;
-            let mut required_here = true;
-            for b in branches {
-                match b.get("properties") {
-                    Some(Value::Object(props)) => {
-                        any_properties = true;
-                        if matches!(b.get("additionalProperties"), Some(Value::Object(_) | Value::Bool(true)))
-                            || b.get("patternProperties").is_some()
-                        {
-                            open = true;
-                        }
-                        for k in props.keys() {
-                            if !candidates.contains(k) {
-                                candidates.push(k.clone());
-                            }
-                        }
-                        if let Some(p) = props.get(seg.as_str()) {
-                            found.push(p);
-                            let listed = b
-                                .get("required")
-                                .and_then(Value::as_array)
-                                .is_some_and(|r| r.iter().any(|x| x.as_str() == Some(seg.as_str())));
-                            required_here &= listed;
-                        }
-                    }
-                    Some(_) => open = true,
-                    None if cannot_be_object(b) => {}
-                    None => open = true,
-                }
-            }
-            if found.is_empty() {
-                if open || !any_properties {
-                    return Lookup::Unknown;
-                }
-                return Lookup::Missing { level: depth, candidates };
-            }
-            required &= required_here;
-            level = found;
-        }
-        Lookup::Found(Found { schemas: level, required })
-    }
-
-    /// Types and enum values of a property (union over its alternatives).
-    fn facts(&self, schemas: &[&'a Value]) -> Facts {
-        let mut branches = Vec::new();
-        if !schemas.iter().all(|s| self.branches(s, &mut branches, 0)) || branches.is_empty() {
-            return Facts::default();
-        }
-        let mut types = Types::default();
-        let mut enumeration: Option<Vec<Value>> = Some(Vec::new());
-        for b in branches {
-            if let Some(c) = b.get("const") {
-                types.0.insert(JsonType::of(c));
-                if let Some(e) = enumeration.as_mut() {
-                    e.push(c.clone());
-                }
-            } else if let Some(values) = b.get("enum").and_then(Value::as_array) {
-                types.0.extend(values.iter().map(JsonType::of));
-                if let Some(e) = enumeration.as_mut() {
-                    e.extend(values.iter().cloned());
-                }
-            } else if is_null_type(b.get("type")) {
-                // `{"type": "null"}` next to an enum (`anyOf: [{"$ref": Enum}, {"type": "null"}]`) keeps the enum.
-                types.0.insert(JsonType::Null);
-                if let Some(e) = enumeration.as_mut() {
-                    e.push(Value::Null);
-                }
-            } else {
-                enumeration = None;
-                match b.get("type") {
-                    Some(Value::String(t)) => match JsonType::parse(t) {
-                        Some(t) => {
-                            types.0.insert(t);
-                        }
-                        None => return Facts::default(),
-                    },
-                    Some(Value::Array(ts)) => {
-                        for t in ts {
-                            match t.as_str().and_then(JsonType::parse) {
-                                Some(t) => {
-                                    types.0.insert(t);
-                                }
-                                None => return Facts::default(),
-                            }
-                        }
-                    }
-                    _ => return Facts::default(),
-                }
-            }
-        }
-        Facts { types: Some(types), enumeration }
-    }
-}
-
-fn is_null_type(t: Option<&Value>) -> bool {
-    match t {
-        Some(Value::String(t)) => t == "null",
-        Some(Value::Array(ts)) => !ts.is_empty() && ts.iter().all(|t| t.as_str() == Some("null")),
-        _ => false,
-    }
-}
-
-/// True when a schema branch says its value is never an object (`{"type": "null"}`, an enum of
-/// strings): such a branch has no properties to look into.
-fn cannot_be_object(b: &Value) -> bool {
-    if let Some(values) = b.get("enum").and_then(Value::as_array) {
-        return !values.iter().any(Value::is_object);
-    }
-    if let Some(c) = b.get("const") {
-        return !c.is_object();
-    }
-    match b.get("type") {
-        Some(Value::String(t)) => t != "object",
-        Some(Value::Array(ts)) => !ts.iter().any(|t| t.as_str() == Some("object")),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
@@ -869,7 +660,7 @@ mod tests {
             json!({"$ref": "#/$defs/Loop", "$defs": {"Loop": {"$ref": "#/$defs/Loop"}}}),
             json!({"anyOf": [{"type": "object"}, {"type": "null"}]}),
             json!({"type": "object", "properties": {"a": {"type": "strange"}}, "required": ["a"]}),
-            json!({"type": "object", "properties": {"a": {"allOf": [{"type": "string"}]}}, "required": ["a"]}),
+            json!({"type": "object", "properties": {"a": {"allOf": [{"type": "string"}, {"minLength": 1}]}}, "required": ["a"]}),
             json!({"type": "object", "properties": "nope"}),
         ] {
             let d = doc(json!({"version": "1", "default": "deny", "tools": {"t": {
@@ -878,6 +669,94 @@ mod tests {
             let ws = lint(&d, Some(&[tool("t", schema.clone())]));
             assert!(ws.is_empty(), "{schema}: {ws:?}");
         }
+    }
+
+    fn lint_one(schema: Value, rules: Value) -> Vec<Warning> {
+        let d = doc(json!({"version": "1", "default": "deny", "tools": {"t": rules}}));
+        lint(&d, Some(&[tool("t", schema)]))
+    }
+
+    #[test]
+    fn a_number_sent_as_a_string_slips_past_numeric_deny_if_conditions_and_the_lint_says_so() {
+        let schema =
+            |amount: Value| json!({"type": "object", "properties": {"amount": amount}, "required": ["amount"]});
+        let deny_gt = json!({"deny_if": [{"conditions": [{"path": "args.amount", "op": "gt", "value": 10000}]}]});
+        for amount in [json!({}), json!({"type": ["number", "string"]}), json!({"description": "in cents"})] {
+            let ws = lint_one(schema(amount.clone()), deny_gt.clone());
+            assert_eq!(codes(&ws), [NUMERIC_CONDITION_ON_STRING], "{amount}");
+            assert_eq!(ws[0].pointer, "/tools/t/deny_if/0/conditions/0/op");
+            assert!(ws[0].message.contains("(`\"10000\"`)"), "{}", ws[0].message);
+            let help = ws[0].help.as_deref().unwrap();
+            assert!(
+                help.contains(r#"{"path": "args.amount", "op": "gte", "value": -1.7976931348623157e308}"#),
+                "{help}"
+            );
+            assert!(help.contains(r#""op": "lte", "value": 10000"#), "{help}");
+        }
+        // Numbers only, strings only (`type-mismatch`), or unreadable: no such warning.
+        for amount in [
+            json!({"type": "integer"}),
+            json!({"type": "string"}),
+            json!({"type": "strange"}),
+            json!({"allOf": [{}, {}]}),
+        ] {
+            let ws = lint_one(schema(amount.clone()), deny_gt.clone());
+            assert!(!codes(&ws).contains(&NUMERIC_CONDITION_ON_STRING), "{amount}: {ws:?}");
+        }
+        // `eq`/`in` numbers in `deny_if`, `neq`/`not_in` numbers in `require`; not the other way round.
+        for (rules, warns) in [
+            (json!({"deny_if": [{"conditions": [{"path": "args.amount", "op": "eq", "value": 0}]}]}), true),
+            (json!({"deny_if": [{"conditions": [{"path": "args.amount", "op": "in", "value": [0, 1]}]}]}), true),
+            (json!({"deny_if": [{"conditions": [{"path": "args.amount", "op": "in", "value": [0, "0"]}]}]}), false),
+            (json!({"deny_if": [{"conditions": [{"path": "args.amount", "op": "neq", "value": 0}]}]}), false),
+            (json!({"require": [{"conditions": [{"path": "args.amount", "op": "neq", "value": 0}]}]}), true),
+            (json!({"require": [{"conditions": [{"path": "args.amount", "op": "not_in", "value": [0]}]}]}), true),
+            (json!({"require": [{"conditions": [{"path": "args.amount", "op": "lte", "value": 10000}]}]}), false),
+        ] {
+            let ws = lint_one(schema(json!({})), rules.clone());
+            assert_eq!(codes(&ws).contains(&NUMERIC_CONDITION_ON_STRING), warns, "{rules}: {ws:?}");
+        }
+    }
+
+    #[test]
+    fn a_require_entry_that_only_numbers_meet_silences_the_numbers_as_strings_warning() {
+        let schema = json!({"type": "object", "properties": {"amount": {}}, "required": ["amount"]});
+        for guard in [
+            json!({"conditions": [{"path": "args.amount", "op": "gte", "value": -1.7976931348623157e308}]}),
+            json!({"conditions": [{"path": "args.amount", "op": "lte", "value": 1000000}, {"path": "args.x", "op": "exists", "value": true}]}),
+            json!({"conditions": [{"path": "args.amount", "op": "in", "value": [1, 2, 3]}]}),
+        ] {
+            let rules = json!({"require": [guard],
+                "deny_if": [{"conditions": [{"path": "args.amount", "op": "gt", "value": 10000}]}]});
+            let ws = lint_one(schema.clone(), rules);
+            assert!(!codes(&ws).contains(&NUMERIC_CONDITION_ON_STRING), "{ws:?}");
+        }
+        // A shorthand `require` only makes it present, not a number.
+        let rules = json!({"require": ["args.amount"],
+            "deny_if": [{"conditions": [{"path": "args.amount", "op": "gt", "value": 10000}]}]});
+        assert_eq!(codes(&lint_one(schema, rules)), [NUMERIC_CONDITION_ON_STRING]);
+    }
+
+    #[test]
+    fn sixteen_levels_of_forty_any_of_refs_lint_without_blowing_up() {
+        let mut defs = serde_json::Map::new();
+        for l in 0..16 {
+            let v = if l == 15 {
+                json!({"type": "object", "properties": {"amount": {"type": "integer"}}, "required": ["amount"]})
+            } else {
+                json!({"anyOf": (0..40).map(|_| json!({"$ref": format!("#/$defs/L{}", l + 1)})).collect::<Vec<_>>(),
+                       "oneOf": [{"$ref": format!("#/$defs/L{}", l + 1)}]})
+            };
+            defs.insert(format!("L{l}"), v);
+        }
+        let schema = json!({"$ref": "#/$defs/L0", "$defs": defs});
+        let conditions: Vec<Value> = (0..200).map(|_| json!({"path": "args.amont", "op": "gt", "value": 1})).collect();
+        let d =
+            doc(json!({"version": "1", "default": "deny", "tools": {"t": {"require": [{"conditions": conditions}]}}}));
+        // Each level's definition is expanded once, so the schema is read to the bottom, 200 times.
+        let ws = lint(&d, Some(&[tool("t", schema)]));
+        assert_eq!(ws.len(), 200);
+        assert!(ws.iter().all(|w| w.code == UNKNOWN_ARG && w.help.as_deref() == Some("did you mean `args.amount`?")));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use crate::evaluate::Policy;
-use crate::json::{self, Kind, LineIndex, Node};
+use crate::json::{self, Kind, LineIndex, Member, Node};
+use crate::policy::escape_pointer_segment;
 use crate::validate::ValidationError;
 
 /// One tool of a `tools/list` result, as lint and suggest read it.
@@ -37,9 +38,36 @@ fn syntax(e: json::SyntaxError) -> ValidationError {
     }
 }
 
+/// The first repeated key among `members`, if any. Parsers disagree on which occurrence wins
+/// (JavaScript and `serde_json` take the last, many others the first), so a repeated key in the
+/// parts of a tool list that decide what is shown could make the gateway filter one list while
+/// the client reads another.
+fn duplicate_key(members: &[Member]) -> Option<&Member> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    members.iter().find(|m| !seen.insert(m.key.as_str()))
+}
+
+fn no_duplicates(node: &Node, idx: &LineIndex<'_>, pointer: &str, what: &str) -> Result<(), ValidationError> {
+    let Kind::Object(members) = &node.kind else { return Ok(()) };
+    match duplicate_key(members) {
+        Some(m) => Err(located(
+            idx,
+            &format!("{pointer}/{}", escape_pointer_segment(&m.key)),
+            m.key_pos,
+            format!("duplicate key `{}` in {what}: parsers disagree on which one counts", m.key),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Finds the `tools` array node: in a result `{"tools": [...]}`, in a JSON-RPC response
-/// `{"result": {"tools": [...]}}`, or (when `allow_bare`) a bare array of tools.
+/// `{"jsonrpc": "2.0", "result": {"tools": [...]}}`, or (when `allow_bare`) a bare array of tools.
 /// Returns the array node and its pointer.
+///
+/// An object with `jsonrpc` or `result` is a JSON-RPC response: its list is `result.tools` and
+/// nothing else — a top-level `tools` next to it is a decoy (a gateway filtering it would pass the
+/// real list through untouched) and is refused, as are repeated keys in the response, the result
+/// and a tool's `name`.
 fn tools_array<'n>(
     root: &'n Node,
     idx: &LineIndex<'_>,
@@ -59,10 +87,49 @@ fn tools_array<'n>(
     match &root.kind {
         Kind::Array(_) if allow_bare => Ok((root, "")),
         Kind::Object(_) => {
-            let (holder, base) = match (root.get("tools"), root.get("result")) {
-                (Some(_), _) => (root, "/tools"),
-                (None, Some(r)) => (&r.value, "/result/tools"),
-                (None, None) => return Err(not_a_list("an object without `tools`")),
+            let envelope = root.get("jsonrpc").is_some() || root.get("result").is_some();
+            let (holder, base) = if envelope {
+                no_duplicates(root, idx, "", "a JSON-RPC response")?;
+                if let Some(decoy) = root.get("tools") {
+                    return Err(ValidationError {
+                        help: Some("a `tools/list` response carries its tools in `result.tools` only".into()),
+                        ..located(
+                            idx,
+                            "/tools",
+                            decoy.key_pos,
+                            "a JSON-RPC response has a top-level `tools` next to `result`: which list is meant is \
+                             ambiguous"
+                                .into(),
+                        )
+                    });
+                }
+                match root.get("result") {
+                    Some(r) if matches!(r.value.kind, Kind::Object(_)) => {
+                        no_duplicates(&r.value, idx, "/result", "the `tools/list` result")?;
+                        (&r.value, "/result/tools")
+                    }
+                    Some(r) => {
+                        return Err(located(
+                            idx,
+                            "/result",
+                            r.value.start,
+                            format!(
+                                "`result` must be a `tools/list` result object, found {}",
+                                r.value.kind.type_name()
+                            ),
+                        ));
+                    }
+                    None if root.get("error").is_some() => {
+                        return Err(not_a_list("a JSON-RPC error response"));
+                    }
+                    None => return Err(not_a_list("a JSON-RPC message without `result`")),
+                }
+            } else {
+                no_duplicates(root, idx, "", "the `tools/list` result")?;
+                if root.get("tools").is_none() {
+                    return Err(not_a_list("an object without `tools`"));
+                }
+                (root, "/tools")
             };
             match holder.get("tools") {
                 Some(m) if matches!(m.value.kind, Kind::Array(_)) => Ok((&m.value, base)),
@@ -84,6 +151,17 @@ fn tools_array<'n>(
 }
 
 fn tool_name<'n>(item: &'n Node, idx: &LineIndex<'_>, pointer: &str) -> Result<&'n str, ValidationError> {
+    if let Kind::Object(members) = &item.kind {
+        let names = members.iter().filter(|m| m.key == "name");
+        if let Some(second) = names.clone().nth(1) {
+            return Err(located(
+                idx,
+                &format!("{pointer}/name"),
+                second.key_pos,
+                "a tool has two `name` keys: parsers disagree on which one counts".into(),
+            ));
+        }
+    }
     match item.get("name").map(|m| &m.value.kind) {
         Some(Kind::String(s)) => Ok(s),
         Some(_) => Err(located(idx, &format!("{pointer}/name"), item.start, "a tool's `name` must be a string".into())),
@@ -213,6 +291,44 @@ mod tests {
             filter_tools(Some(&p), text).unwrap(),
             r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"a"}]}}"#
         );
+    }
+
+    #[test]
+    fn a_decoy_tools_list_next_to_a_json_rpc_result_is_refused_not_passed_through() {
+        let p = policy(r#"{"version":"1","default":"allow","hide":["delete_repo"]}"#);
+        let decoy = r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"delete_repo"}]},"tools":[]}"#;
+        let e = filter_tools(Some(&p), decoy).unwrap_err();
+        assert_eq!((e.pointer.as_str(), e.column), ("/tools", Some(69)));
+        assert!(e.message.contains("ambiguous"), "{}", e.message);
+        let e = parse_tool_list(decoy).unwrap_err();
+        assert_eq!(e.pointer, "/tools");
+        // Without the decoy the real list is filtered, `jsonrpc` or not.
+        let real = r#"{"result":{"tools":[{"name":"delete_repo"},{"name":"a"}]},"id":1}"#;
+        assert_eq!(filter_tools(Some(&p), real).unwrap(), r#"{"result":{"tools":[{"name":"a"}]},"id":1}"#);
+        let e = filter_tools(Some(&p), r#"{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x"}}"#).unwrap_err();
+        assert!(e.message.contains("error response"), "{}", e.message);
+        let e = filter_tools(Some(&p), r#"{"jsonrpc":"2.0","tools":[]}"#).unwrap_err();
+        assert_eq!(e.pointer, "/tools");
+        let e = filter_tools(Some(&p), r#"{"jsonrpc":"2.0","result":[{"name":"delete_repo"}]}"#).unwrap_err();
+        assert_eq!(e.pointer, "/result");
+    }
+
+    #[test]
+    fn repeated_tools_result_and_name_keys_are_errors() {
+        let p = policy(r#"{"version":"1","default":"allow","hide":["delete_repo"]}"#);
+        for (text, pointer) in [
+            (r#"{"tools":[{"name":"delete_repo"}],"tools":[]}"#, "/tools"),
+            (r#"{"result":{"tools":[]},"result":{"tools":[{"name":"delete_repo"}]}}"#, "/result"),
+            (r#"{"result":{"tools":[{"name":"delete_repo"}],"tools":[]}}"#, "/result/tools"),
+            (r#"{"tools":[{"name":"a"},{"name":"delete_repo","name":"a"}]}"#, "/tools/1/name"),
+            (r#"{"tools":[{"name":"a","name":"delete_repo"}]}"#, "/tools/0/name"),
+        ] {
+            let e = filter_tools(Some(&p), text).unwrap_err();
+            assert_eq!(e.pointer, pointer, "{text}");
+            assert!(e.message.contains("parsers disagree"), "{}", e.message);
+            assert!(e.line.is_some());
+            assert_eq!(parse_tool_list(text).unwrap_err().pointer, pointer);
+        }
     }
 
     #[test]

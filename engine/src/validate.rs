@@ -69,7 +69,12 @@ pub fn validate_node(root: &Node, idx: Option<&LineIndex<'_>>) -> Result<Option<
     if matches!(root.kind, Kind::Null) {
         return Ok(None);
     }
-    let mut v = Validator { idx, errors: Vec::new(), counters: HashMap::new() };
+    let mut v = Validator {
+        idx,
+        errors: Vec::new(),
+        counters: HashMap::new(),
+        regex_budget: crate::condition::POLICY_REGEX_BUDGET,
+    };
     let doc = v.document(root);
     match doc {
         Some(doc) if v.errors.is_empty() => Ok(Some(doc)),
@@ -111,6 +116,8 @@ struct Validator<'i, 't> {
     errors: Vec<ValidationError>,
     /// counter name → (window, pointer of its first declaration)
     counters: HashMap<String, (Window, String)>,
+    /// What is left of [`crate::condition::POLICY_REGEX_BUDGET`] for the patterns still to come.
+    regex_budget: usize,
 }
 
 fn child(ptr: &str, key: &str) -> String {
@@ -572,9 +579,9 @@ impl Validator<'_, '_> {
             Some(m) => Some(m),
         };
         if let (Some(op), Some(m)) = (op, value)
-            && let Err(msg) = check_value(op, &m.value)
+            && let Err((msg, help)) = self.check_value(op, &m.value)
         {
-            self.error(&child(ptr, "value"), m.value.start, msg, None);
+            self.error(&child(ptr, "value"), m.value.start, msg, help);
             ok = false;
         }
         if !ok {
@@ -746,9 +753,41 @@ fn check_value(op: Op, node: &Node) -> Result<(), String> {
         (Op::Lt | Op::Lte | Op::Gt | Op::Gte, _) => Err(format!("`{op}` needs a number value, found {found}")),
         (Op::Exists, Kind::Bool(_)) => Ok(()),
         (Op::Exists, _) => Err(format!("`exists` needs `true` or `false`, found {found}")),
-        (Op::Regex, Kind::String(p)) => crate::condition::compile_regex(p).map(|_| ()),
+        // Patterns are compiled by `Validator::check_value`, against the policy's budget.
+        (Op::Regex, Kind::String(_)) => Ok(()),
         (Op::Regex, _) => Err(format!("`regex` needs a string pattern, found {found}")),
         (Op::Eq | Op::Neq | Op::Contains, _) => Ok(()),
+    }
+}
+
+impl Validator<'_, '_> {
+    /// Checks a condition value; a `regex` pattern must compile within what is left of the
+    /// policy's regex budget, and is charged for it.
+    fn check_value(&mut self, op: Op, node: &Node) -> Result<(), (String, Option<String>)> {
+        check_value(op, node).map_err(|m| (m, None))?;
+        let (Op::Regex, Kind::String(p)) = (op, &node.kind) else { return Ok(()) };
+        use crate::condition::{POLICY_REGEX_BUDGET, REGEX_SIZE_LIMIT, compile_regex, compile_regex_within};
+        match compile_regex_within(p, self.regex_budget) {
+            Ok(pattern) => {
+                self.regex_budget = self.regex_budget.saturating_sub(pattern.size);
+                Ok(())
+            }
+            // Would it fit on its own? Then it is the budget, not the pattern, that ran out.
+            Err(_) if self.regex_budget < REGEX_SIZE_LIMIT && compile_regex(p).is_ok() => {
+                self.regex_budget = 0;
+                Err((
+                    format!(
+                        "the `regex` patterns of this policy together exceed the compile budget of {} MiB",
+                        POLICY_REGEX_BUDGET >> 20
+                    ),
+                    Some(
+                        "use fewer or smaller patterns: large counted repetitions such as `[a-z]{1000}` cost the most"
+                            .into(),
+                    ),
+                ))
+            }
+            Err(msg) => Err((msg, None)),
+        }
     }
 }
 
@@ -800,6 +839,27 @@ mod tests {
             ]
         );
         assert_eq!(errs[1].help.as_deref(), Some("did you mean `deny`?"));
+    }
+
+    #[test]
+    fn regexes_over_the_policy_compile_budget_are_a_located_error() {
+        let rule = r#"{"conditions":[{"path":"args.q","op":"regex","value":"x{29000}"}]}"#;
+        let rules = vec![rule; 34].join(",\n");
+        let text =
+            format!("{{\"version\":\"1\",\"default\":\"allow\",\"tools\":{{\"t\":{{\"deny_if\":[\n{rules}]}}}}}}");
+        let errs = errors(&text);
+        let got: Vec<_> = errs.iter().map(|e| (e.pointer.as_str(), e.line)).collect();
+        assert_eq!(
+            got,
+            [
+                ("/tools/t/deny_if/32/conditions/0/value", Some(34)),
+                ("/tools/t/deny_if/33/conditions/0/value", Some(35))
+            ]
+        );
+        assert!(errs[0].message.contains("compile budget"), "{}", errs[0].message);
+        // Each of them alone is fine.
+        let one = format!("{{\"version\":\"1\",\"default\":\"allow\",\"tools\":{{\"t\":{{\"deny_if\":[{rule}]}}}}}}");
+        assert!(parse_policy_doc(&one).is_ok());
     }
 
     #[test]

@@ -305,14 +305,15 @@ fn invalid_string_escapes_are_located_errors() {
 // --- regex ------------------------------------------------------------------------------------
 
 #[test]
-fn catastrophic_backtracking_patterns_match_correctly_on_100_kb_inputs() {
+fn catastrophic_backtracking_patterns_match_correctly_on_30_kb_inputs() {
     let text = r#"{"version":"1","default":"allow","tools":{
         "nested":{"deny_if":[{"conditions":[{"path":"args.q","op":"regex","value":"(a+)+$"}]}]},
         "alternation":{"deny_if":[{"conditions":[{"path":"args.q","op":"regex","value":"^(a|a)*b"}]}]},
         "star_star":{"deny_if":[{"conditions":[{"path":"args.q","op":"regex","value":"^(a*)*c$"}]}]},
         "repeat":{"deny_if":[{"conditions":[{"path":"args.q","op":"regex","value":"(.*a){12}x"}]}]}}}"#;
     let p = engine(text);
-    let many_a = "a".repeat(100_000);
+    // 30 KB: within every one of these patterns' maximum subject (the next test is about longer ones).
+    let many_a = "a".repeat(30_000);
     let cases = [
         ("nested", format!("{many_a}!"), Outcome::Allow),
         ("nested", many_a.clone(), Outcome::Deny),
@@ -329,6 +330,33 @@ fn catastrophic_backtracking_patterns_match_correctly_on_100_kb_inputs() {
         let d = timed(&format!("regex {tool} on {} bytes", q.len()), || p.check(&Call::new(tool, T0).with_args(&args)));
         assert_eq!(d.outcome, want, "{tool}");
     }
+}
+
+#[test]
+fn a_regex_subject_too_long_to_match_in_time_denies_the_call_in_deny_if_and_in_require() {
+    use toolgate_engine::condition::MAX_SUBJECT_BYTES;
+    let p = engine(
+        r#"{"version":"1","default":"allow","tools":{
+        "query":{"deny_if":[{"conditions":[{"path":"args.q","op":"regex","value":"(?i)drop\\s+table"}]}]},
+        "commit":{"require":[{"conditions":[{"path":"args.branch","op":"regex","value":"^feature/[a-z0-9-]+$"}]}]},
+        "both":{"deny_if":[{"conditions":[{"path":"args.q","op":"regex","value":"x"},{"path":"args.n","op":"gt","value":5}]}]}}}"#,
+    );
+    let padding = " ".repeat(MAX_SUBJECT_BYTES);
+    let check = |tool: &str, args: Value| p.check(&Call::new(tool, T0).with_args(&args));
+    // The attack: the forbidden text after more padding than the engine reads.
+    let d = check("query", json!({ "q": format!("{padding}; DROP TABLE users") }));
+    assert_eq!(d.outcome, Outcome::Deny);
+    assert_eq!(&*d.rule, "/tools/query/deny_if/args.q-regex");
+    assert!(check("query", json!({ "q": format!("{}; select 1", &padding[..1000]) })).is_allowed());
+    // An allow-list pattern is not met by a subject it cannot read.
+    let d = check("commit", json!({ "branch": format!("feature/{}", "a".repeat(MAX_SUBJECT_BYTES)) }));
+    assert_eq!(d.outcome, Outcome::Deny);
+    assert!(check("commit", json!({ "branch": "feature/x-1" })).is_allowed());
+    // Undecided is resolved per condition: the other condition of the entry still counts.
+    let over = format!("{padding} ");
+    assert!(check("both", json!({ "q": over.clone(), "n": 1 })).is_allowed());
+    assert_eq!(check("both", json!({ "q": over, "n": 6 })).outcome, Outcome::Deny);
+    assert!(check("both", json!({ "q": padding, "n": 6 })).is_allowed());
 }
 
 #[test]
@@ -396,7 +424,11 @@ fn a_tool_list_that_is_not_a_tools_list_result_is_a_located_error() {
         ("[{\"name\":\"a\"}]", "", "tools/list"),
         ("\"tools\"", "", "tools/list"),
         ("{}", "", "without `tools`"),
-        ("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32601,\"message\":\"no\"}}", "", "without `tools`"),
+        (
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32601,\"message\":\"no\"}}",
+            "",
+            "JSON-RPC error response",
+        ),
         (
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"x\"}]}}",
             "/result/tools",

@@ -849,3 +849,43 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn the_documented_number_guard_denies_numbers_sent_as_strings_and_silences_the_lint() {
+    let tools = parse_tool_list(
+        r#"{"tools":[{"name":"create_refund","inputSchema":{"type":"object","properties":{"amount":{"description":"cents"}},"required":["amount"]}}]}"#,
+    )
+    .unwrap();
+    let unguarded = json!({"version": "1", "default": "deny", "tools": {"create_refund": {
+        "deny_if": [{"conditions": [{"path": "args.amount", "op": "gt", "value": 10000}]}]}}});
+    let doc: PolicyDoc = serde_json::from_value(unguarded.clone()).unwrap();
+    let ws = lint(&doc, Some(&tools));
+    assert_eq!(ws.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(), [lint::NUMERIC_CONDITION_ON_STRING]);
+    // The attack the warning is about: the string slips past the deny_if.
+    let mut e = Engine::new(Some(Policy::compile(doc).unwrap()));
+    fn call(args: &Value) -> Call<'_> {
+        Call::new("create_refund", 1_767_225_600_000).with_args(args)
+    }
+    assert!(e.evaluate(&call(&json!({"amount": "50000"}))).is_allowed());
+
+    // The guard from the help text, added as a `require` entry.
+    let mut guarded = unguarded;
+    guarded["tools"]["create_refund"]["require"] =
+        json!([{"conditions": [{"path": "args.amount", "op": "gte", "value": -1.7976931348623157e308}]}]);
+    let text = guarded.to_string();
+    let doc = parse_policy_doc(&text).unwrap().unwrap();
+    assert_eq!(lint(&doc, Some(&tools)), vec![]);
+    let mut e = Engine::new(Some(Policy::compile(doc).unwrap()));
+    for (amount, outcome) in [
+        (json!("50000"), Outcome::Deny),
+        (json!("5"), Outcome::Deny),
+        (json!(null), Outcome::Deny),
+        (json!(50000), Outcome::Deny),
+        (json!(5), Outcome::Allow),
+        (json!(-1e300), Outcome::Allow),
+        (json!(u64::MAX), Outcome::Deny),
+        (json!(i64::MIN), Outcome::Allow),
+    ] {
+        assert_eq!(e.evaluate(&call(&json!({ "amount": amount }))).outcome, outcome, "{amount}");
+    }
+}

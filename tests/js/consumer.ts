@@ -125,7 +125,7 @@ if (report.valid) {
   // @ts-expect-error: a valid report has no errors
   report.errors[0].pointer;
   for (const w of report.warnings) {
-    const code: 'unknown-tool' | 'unknown-arg' | 'type-mismatch' | 'optional-arg-deny' | 'unreachable-rules' | 'everything-denied' | 'counter-max-mismatch' = w.code;
+    const code: 'unknown-tool' | 'unknown-arg' | 'type-mismatch' | 'optional-arg-deny' | 'numeric-condition-on-string' | 'unreachable-rules' | 'everything-denied' | 'counter-max-mismatch' = w.code;
     void code;
   }
 } else {

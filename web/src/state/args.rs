@@ -2,9 +2,10 @@
 //! and the conversion between a condition's JSON value and the text in its input box.
 
 use serde_json::{Map, Number, Value};
+use toolgate_engine::input_schema::{Facts, InputSchema, JsonType};
 use toolgate_engine::{Condition, Op};
 
-/// How deep nested object properties are offered (`args.a.b.c.d`).
+/// How many levels of nested object properties are offered (`args.a.b.c.d`).
 const MAX_DEPTH: usize = 4;
 
 /// The JSON type of an argument, as far as the schema says.
@@ -61,78 +62,36 @@ pub struct ArgField {
 }
 
 /// The fields of an `inputSchema`, in schema order, nested objects flattened to dot paths.
+///
+/// Read by the engine's [`InputSchema`] — the same reader lint uses, so the picker offers exactly
+/// the paths lint knows (`$ref`s, `anyOf` with `null`, one-element `allOf`), within its work bounds.
 pub fn fields(schema: &Value) -> Vec<ArgField> {
-    let mut out = Vec::new();
-    collect(schema, "args", true, 0, &mut out);
-    out
+    InputSchema::new(schema)
+        .properties(MAX_DEPTH)
+        .into_iter()
+        .map(|p| ArgField {
+            path: format!("args.{}", p.path.join(".")),
+            ty: arg_type(&p.facts, p.has_properties),
+            enum_values: p.facts.enumeration.unwrap_or_default().into_iter().filter(|v| !v.is_null()).collect(),
+            required: p.required,
+            description: p.description,
+        })
+        .collect()
 }
 
-fn collect(schema: &Value, prefix: &str, parent_required: bool, depth: usize, out: &mut Vec<ArgField>) {
-    let Some(props) = schema.get("properties").and_then(Value::as_object) else { return };
-    let required: Vec<&str> =
-        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-    for (name, prop) in props {
-        // A key with a dot cannot be addressed by a condition path.
-        if name.is_empty() || name.contains('.') {
-            continue;
-        }
-        let path = format!("{prefix}.{name}");
-        let prop = resolve_variants(prop);
-        let ty = type_of(prop);
-        let is_required = parent_required && required.contains(&name.as_str());
-        out.push(ArgField {
-            path: path.clone(),
-            ty,
-            enum_values: enum_values(prop),
-            required: is_required,
-            description: prop.get("description").and_then(Value::as_str).map(str::to_string),
-        });
-        if ty == ArgType::Object && depth + 1 < MAX_DEPTH {
-            collect(prop, &path, is_required, depth + 1, out);
-        }
-    }
-}
-
-/// `anyOf`/`oneOf` with a single non-null branch (the usual "optional" encoding) is that branch.
-fn resolve_variants(prop: &Value) -> &Value {
-    for key in ["anyOf", "oneOf"] {
-        if let Some(variants) = prop.get(key).and_then(Value::as_array) {
-            let non_null: Vec<&Value> =
-                variants.iter().filter(|v| v.get("type").and_then(Value::as_str) != Some("null")).collect();
-            if let [only] = non_null.as_slice() {
-                return only;
-            }
-        }
-    }
-    prop
-}
-
-fn type_of(prop: &Value) -> ArgType {
-    let name = match prop.get("type") {
-        Some(Value::String(t)) => Some(t.as_str()),
-        Some(Value::Array(ts)) => {
-            let named: Vec<&str> = ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect();
-            if let [only] = named.as_slice() { Some(*only) } else { None }
-        }
-        _ => None,
-    };
-    match name {
-        Some("string") => ArgType::String,
-        Some("number") => ArgType::Number,
-        Some("integer") => ArgType::Integer,
-        Some("boolean") => ArgType::Boolean,
-        Some("array") => ArgType::Array,
-        Some("object") => ArgType::Object,
-        _ if prop.get("properties").is_some() => ArgType::Object,
+/// One type when the schema allows one (besides `null`); `number` for "integer or number".
+fn arg_type(facts: &Facts, has_properties: bool) -> ArgType {
+    let named: Vec<JsonType> = facts.types.iter().flat_map(|t| t.non_null()).collect();
+    match named.as_slice() {
+        [JsonType::String] => ArgType::String,
+        [JsonType::Number] | [JsonType::Integer, JsonType::Number] => ArgType::Number,
+        [JsonType::Integer] => ArgType::Integer,
+        [JsonType::Boolean] => ArgType::Boolean,
+        [JsonType::Array] => ArgType::Array,
+        [JsonType::Object] => ArgType::Object,
+        _ if has_properties => ArgType::Object,
         _ => ArgType::Any,
     }
-}
-
-fn enum_values(prop: &Value) -> Vec<Value> {
-    if let Some(values) = prop.get("enum").and_then(Value::as_array) {
-        return values.iter().filter(|v| !v.is_null()).cloned().collect();
-    }
-    prop.get("const").map(|c| vec![c.clone()]).unwrap_or_default()
 }
 
 /// The operators that make sense for a type (all of them when the type is unknown).
@@ -410,6 +369,63 @@ mod tests {
         assert_eq!(by("args.target.env").ty, ArgType::String);
         assert!(by("args.target.env").required);
         assert_eq!(by("args.blob").ty, ArgType::Any);
+    }
+
+    #[test]
+    fn refs_are_followed_as_lint_follows_them() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "reason": {"anyOf": [{"$ref": "#/$defs/Reason"}, {"type": "null"}], "description": "why"},
+                "target": {"$ref": "#/$defs/Target"},
+                "mode": {"allOf": [{"$ref": "#/$defs/Mode"}]}
+            },
+            "required": ["target"],
+            "$defs": {
+                "Reason": {"enum": ["duplicate", "fraudulent"]},
+                "Target": {"type": "object", "required": ["env"], "properties": {"env": {"type": "string"}}},
+                "Mode": {"type": "integer"}
+            }
+        });
+        let f = fields(&schema);
+        let by = |p: &str| f.iter().find(|f| f.path == p).unwrap_or_else(|| panic!("no field {p}: {f:?}"));
+        assert_eq!(by("args.reason").ty, ArgType::String);
+        assert_eq!(by("args.reason").enum_values, vec![json!("duplicate"), json!("fraudulent")]);
+        assert_eq!(by("args.reason").description.as_deref(), Some("why"));
+        assert_eq!(by("args.target").ty, ArgType::Object);
+        assert!(by("args.target.env").required);
+        assert_eq!(by("args.mode").ty, ArgType::Integer);
+        // Every path the picker offers is one lint knows: no `unknown-arg` for any of them.
+        let tool = toolgate_engine::ToolInfo {
+            name: "t".into(),
+            title: None,
+            description: None,
+            input_schema: schema.clone(),
+            annotations: json!({}),
+        };
+        let require: Vec<Value> = f.iter().map(|f| json!(f.path)).collect();
+        let doc: toolgate_engine::PolicyDoc =
+            serde_json::from_value(json!({"version": "1", "default": "deny", "tools": {"t": {"require": require}}}))
+                .unwrap();
+        assert_eq!(toolgate_engine::lint(&doc, Some(&[tool])), vec![]);
+    }
+
+    #[test]
+    fn a_schema_of_sixteen_levels_of_forty_refs_gives_its_fields_without_blowing_up() {
+        let mut defs = serde_json::Map::new();
+        for l in 0..16 {
+            let v = if l == 15 {
+                json!({"type": "object", "properties": {"amount": {"type": "number"}}})
+            } else {
+                json!({"anyOf": vec![json!({"$ref": format!("#/$defs/L{}", l + 1)}); 40]})
+            };
+            defs.insert(format!("L{l}"), v);
+        }
+        let schema = json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/L0"}}, "$defs": defs});
+        let f = fields(&schema);
+        let paths: Vec<&str> = f.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["args.a", "args.a.amount"]);
+        assert_eq!(f[1].ty, ArgType::Number);
     }
 
     #[test]
