@@ -320,6 +320,7 @@ impl Reader<'_> {
             return None;
         };
         let before = self.errors.len();
+        let mut structural = false;
         let mut blanks: Vec<(usize, usize)> = Vec::new();
         let mut expects = Vec::with_capacity(items.len());
         let mut at = Vec::with_capacity(items.len());
@@ -330,6 +331,7 @@ impl Reader<'_> {
                 let found = item.kind.type_name();
                 self.error(call_ptr, item.start, format!("a test call must be an object, found {found}"), None);
                 expects.push(None);
+                structural = true;
                 continue;
             };
             let is_request =
@@ -338,6 +340,7 @@ impl Reader<'_> {
                 let help = Some("write a call (`tool`, `args`, …) or a JSON-RPC `tools/call` request".to_string());
                 self.error(call_ptr, item.start, "a test call must be a call, not another message".into(), help);
                 expects.push(None);
+                structural = true;
                 continue;
             }
             let mut expect = None;
@@ -356,7 +359,8 @@ impl Reader<'_> {
             }
             expects.push(expect);
         }
-        if self.errors.len() > before {
+        // Calls the trace parser would skip or misalign: nothing more to read here.
+        if structural {
             return None;
         }
         // The lines holding the array, with everything before it on its first line blanked:
@@ -370,6 +374,7 @@ impl Reader<'_> {
             piece.push(if blank && c != '\n' && c != '\r' { ' ' } else { c });
         }
         match parse_trace(&piece) {
+            Ok(_) if self.errors.len() > before => None,
             Ok(calls) if calls.len() == items.len() => Some((calls, expects, at)),
             Ok(_) => {
                 self.error(ptr.into(), node.start, "every entry of `calls` must be one call".into(), None);
@@ -517,13 +522,15 @@ mod tests {
             got,
             [
                 ("/tests/0/calls/0/expect/outcome", Some(3), Some(58)),
+                ("/tests/0/calls/0/at-ms", Some(3), Some(24)),
+                ("/tests/0/calls/1/args", Some(4), Some(32)),
                 ("/tests/1/nmae", Some(5), Some(4)),
                 ("/tests/1", Some(5), Some(3)),
             ],
             "{errs:#?}"
         );
         assert_eq!(errs[0].help.as_deref(), Some("did you mean `deny`?"));
-        // With the expectation fixed, the trace parser's own errors come through, located in the file.
+        // The trace parser's own errors come through, located in the file, with its help.
         let text = text.replace("denyy", "deny").replace("nmae", "name");
         let errs = parse_tests(&text).unwrap_err();
         let got: Vec<(&str, Option<u32>, Option<u32>)> =
