@@ -159,7 +159,7 @@ pub fn write_coverage_text(out: &mut dyn Write, style: Style, c: &Coverage) -> i
         out,
         "{}: {covered} of {} decided at least one call",
         style.paint("1", "coverage"),
-        plural(c.entries.len(), "rule entry").replace("entrys", "entries")
+        if c.entries.len() == 1 { "1 rule entry".to_string() } else { format!("{} rule entries", c.entries.len()) }
     )?;
     let hits_w = c.entries.iter().map(|e| e.hits.to_string().len()).max().unwrap_or(1).max(4);
     let ptr_w = c.entries.iter().map(|e| e.pointer.chars().count()).max().unwrap_or(7).max(7);
@@ -266,7 +266,9 @@ pub fn write_junit(out: &mut dyn Write, r: &TestReport) -> io::Result<()> {
             let body: Vec<&str> = text.lines().skip(1).take_while(|l| !l.is_empty()).collect();
             let first = t.failures.first();
             let message = first.map_or_else(String::new, |f| {
-                format!("call {} `{}`: expected {}, got {}", f.index, f.tool, f.expected.outcome, f.actual.outcome)
+                let more =
+                    if t.failures.len() > 1 { format!(" (and {} more)", t.failures.len() - 1) } else { String::new() };
+                format!("call {} `{}`: {} differs{more}", f.index, f.tool, f.mismatched.join(", "))
             });
             writeln!(
                 out,
