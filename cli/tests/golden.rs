@@ -6,6 +6,7 @@
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::panic,
     reason = "test helpers: a binary that does not start or a golden file that cannot be written must stop the run loudly"
 )]
 
