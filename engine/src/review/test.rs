@@ -288,7 +288,7 @@ impl Reader<'_> {
             }
             Some(m) => {
                 let s = self.string(&m.value, child(ptr, "outcome"), "`outcome`")?;
-                let parsed = serde_json::from_value::<Outcome>(serde_json::Value::String(s.to_string())).ok();
+                let parsed = Outcome::ALL.into_iter().find(|o| o.as_str() == s);
                 if parsed.is_none() {
                     let help = did_you_mean(s, OUTCOMES.iter().copied())
                         .map_or_else(|| format!("one of: {}", OUTCOMES.join(", ")), |g| format!("did you mean `{g}`?"));
