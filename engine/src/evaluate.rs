@@ -61,10 +61,10 @@ impl<'a> Call<'a> {
 }
 
 #[derive(Debug, Clone)]
-struct CompiledRule {
+pub(crate) struct CompiledRule {
     conditions: Vec<CompiledCondition>,
-    rule: Arc<str>,
-    pointer: Arc<str>,
+    pub(crate) rule: Arc<str>,
+    pub(crate) pointer: Arc<str>,
     message: Arc<str>,
 }
 
@@ -87,10 +87,10 @@ pub struct LimitRule {
 }
 
 #[derive(Debug, Clone, Default)]
-struct CompiledTool {
-    require: Vec<CompiledRule>,
-    deny_if: Vec<CompiledRule>,
-    limits: Vec<LimitRule>,
+pub(crate) struct CompiledTool {
+    pub(crate) require: Vec<CompiledRule>,
+    pub(crate) deny_if: Vec<CompiledRule>,
+    pub(crate) limits: Vec<LimitRule>,
 }
 
 /// A validated, compiled policy: evaluation never re-parses anything.
@@ -99,9 +99,9 @@ pub struct Policy {
     doc: PolicyDoc,
     hide_all: bool,
     hidden: HashSet<Box<str>>,
-    tools: HashMap<Box<str>, CompiledTool>,
+    pub(crate) tools: HashMap<Box<str>, CompiledTool>,
     unlisted: CompiledTool,
-    all_tools: Vec<LimitRule>,
+    pub(crate) all_tools: Vec<LimitRule>,
     labels: Labels,
 }
 
