@@ -33,6 +33,7 @@ pub fn Builder() -> impl IntoView {
             return;
         }
         let before = state.policy_text.get_untracked();
+        state.record_version(crate::state::versions::Moment::Replaced);
         let doc = suggest(&tools);
         state.edit_builder(|m| *m = PolicyModel::new(doc));
         state.toast.set(Some(("Applied the suggestion: risky tools hidden, writes rate-limited".into(), Some(before))));

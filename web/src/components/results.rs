@@ -225,7 +225,7 @@ fn DecisionRow(d: SimDecision, args: String, flash: RwSignal<Option<usize>>) -> 
                     view! {
                         <div class="counter" class:full=full title=format!("window {} from {}", c.window.as_str(), crate::state::timeline::format_utc(c.window_start_ms))>
                             <code>{c.counter.to_string()}</code>
-                            <span class="meter" style=format!("--p: {:.0}%", 100.0 * (c.used as f64 / c.max.max(1) as f64).min(1.0))></span>
+                            <span class="meter" style=("--p", format!("{:.0}%", 100.0 * (c.used as f64 / c.max.max(1) as f64).min(1.0)))></span>
                             <span class="small">{format!("{}/{} per {}", c.used, c.max, c.window.as_str())}</span>
                         </div>
                     }
@@ -264,7 +264,7 @@ fn SummaryView(summary: Summary) -> impl IntoView {
             </div>
             <div class="ratio" aria-hidden="true">
                 {stats.into_iter().filter(|s| s.2 > 0).map(|(_, key, n)| view! {
-                    <span class=format!("seg seg-{key}") style=format!("flex-grow: {n}")></span>
+                    <span class=format!("seg seg-{key}") style=("flex-grow", n.to_string())></span>
                 }).collect_view()}
             </div>
             <details class="by-tool" open={n_tools <= 8}>

@@ -319,7 +319,7 @@ pub fn TracePanel() -> impl IntoView {
             {move || state.progress.get().map(|(done, total)| view! {
                 <div class="progress" data-testid="sim-progress" role="progressbar" aria-valuemin="0"
                     aria-valuemax=total.to_string() aria-valuenow=done.to_string()>
-                    <div class="progress-fill" style=format!("width: {:.1}%", 100.0 * done as f64 / total.max(1) as f64)></div>
+                    <div class="progress-fill" style=("width", format!("{:.1}%", 100.0 * done as f64 / total.max(1) as f64))></div>
                     <span>{format!("{done} / {total} calls")}</span>
                 </div>
             })}
