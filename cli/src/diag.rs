@@ -24,6 +24,11 @@ impl Style {
         Style { on: io::stderr().is_terminal() && no_color_unset() }
     }
 
+    /// No styling (text kept for files, e.g. inside JUnit XML).
+    pub fn plain() -> Self {
+        Style { on: false }
+    }
+
     /// Wraps `text` in an SGR sequence (`"1;31"` = bold red) when styling is on.
     pub fn paint(self, sgr: &str, text: &str) -> String {
         if self.on { format!("\x1b[{sgr}m{text}\x1b[0m") } else { text.to_string() }

@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use toolgate_engine::review::CoverageTally;
 use toolgate_engine::trace::{SimDecision, Summary, TraceCall, format_rfc3339_ms, simulate_text_with};
 use toolgate_engine::{Decision, Outcome, Policy, ValidationError};
 
@@ -24,7 +25,13 @@ fn sim_decision(index: usize, call: &TraceCall, decision: Decision) -> SimDecisi
 }
 
 /// `{"decisions": [...], "summary": {...}}`, one decision per line inside the array.
-pub fn write_json(out: &mut dyn Write, policy: Option<&Policy>, trace: &str) -> Written {
+/// With a tally, `"coverage"` follows the summary.
+pub fn write_json(
+    out: &mut dyn Write,
+    policy: Option<&Policy>,
+    trace: &str,
+    mut tally: Option<&mut CoverageTally>,
+) -> Written {
     let mut any = false;
     let mut decision = |index: usize, call: &TraceCall, d: Decision| -> io::Result<()> {
         out.write_all(if any { b",\n    " } else { b"{\n  \"decisions\": [\n    " })?;
@@ -33,6 +40,9 @@ pub fn write_json(out: &mut dyn Write, policy: Option<&Policy>, trace: &str) -> 
     };
     let mut result = Ok(());
     let summary = simulate_text_with(policy, trace, |index, call, d| {
+        if let Some(t) = tally.as_deref_mut() {
+            t.record(&call.tool, &d);
+        }
         if result.is_ok() {
             result = decision(index, call, d);
         }
@@ -41,20 +51,37 @@ pub fn write_json(out: &mut dyn Write, policy: Option<&Policy>, trace: &str) -> 
         out.write_all(if any { b"\n  ],\n  \"summary\": " } else { b"{\n  \"decisions\": [],\n  \"summary\": " })?;
         let summary = serde_json::to_string_pretty(&summary).map_err(io::Error::from)?;
         out.write_all(summary.replace('\n', "\n  ").as_bytes())?;
+        if let Some(t) = tally {
+            out.write_all(b",\n  \"coverage\": ")?;
+            let coverage = serde_json::to_string_pretty(&t.coverage()).map_err(io::Error::from)?;
+            out.write_all(coverage.replace('\n', "\n  ").as_bytes())?;
+        }
         out.write_all(b"\n}\n")
     }))
 }
 
-/// One decision per line.
-pub fn write_jsonl(out: &mut dyn Write, policy: Option<&Policy>, trace: &str) -> Written {
+/// One decision per line; with a tally, a last line `{"coverage": {...}}`.
+pub fn write_jsonl(
+    out: &mut dyn Write,
+    policy: Option<&Policy>,
+    trace: &str,
+    mut tally: Option<&mut CoverageTally>,
+) -> Written {
     let mut result = Ok(());
     simulate_text_with(policy, trace, |index, call, d| {
+        if let Some(t) = tally.as_deref_mut() {
+            t.record(&call.tool, &d);
+        }
         if result.is_ok() {
             result = serde_json::to_writer(&mut *out, &sim_decision(index, call, d))
                 .map_err(io::Error::from)
                 .and_then(|()| out.write_all(b"\n"));
         }
     })?;
+    if let (Ok(()), Some(t)) = (&result, tally) {
+        let line = serde_json::json!({ "coverage": t.coverage() });
+        result = serde_json::to_writer(&mut *out, &line).map_err(io::Error::from).and_then(|()| out.write_all(b"\n"));
+    }
     Ok(result)
 }
 
@@ -156,11 +183,20 @@ impl Table<'_> {
 }
 
 /// The table (index, time, grant, tool, outcome, rule, reason, retry-after, counters), then the
-/// summary.
-pub fn write_text(out: &mut dyn Write, style: Style, policy: Option<&Policy>, trace: &str) -> Written {
+/// summary (and, with a tally, the coverage table).
+pub fn write_text(
+    out: &mut dyn Write,
+    style: Style,
+    policy: Option<&Policy>,
+    trace: &str,
+    mut tally: Option<&mut CoverageTally>,
+) -> Written {
     let mut table = Table { out, style, widths: None, held: Vec::new() };
     let mut result = Ok(());
     let summary = simulate_text_with(policy, trace, |index, call, d| {
+        if let Some(t) = tally.as_deref_mut() {
+            t.record(&call.tool, &d);
+        }
         if result.is_ok() {
             result = table.push(cells(index, call, &d));
         }
@@ -171,7 +207,11 @@ pub fn write_text(out: &mut dyn Write, style: Style, policy: Option<&Policy>, tr
         } else {
             table.flush()?;
         }
-        write_summary(table.out, style, &summary)
+        write_summary(table.out, style, &summary)?;
+        match tally {
+            Some(t) => crate::review::write_coverage_text(table.out, style, &t.coverage()),
+            None => Ok(()),
+        }
     }))
 }
 

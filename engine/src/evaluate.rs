@@ -61,28 +61,28 @@ impl<'a> Call<'a> {
 }
 
 #[derive(Debug, Clone)]
-struct CompiledRule {
+pub(crate) struct CompiledRule {
     conditions: Vec<CompiledCondition>,
-    rule: Arc<str>,
-    pointer: Arc<str>,
+    pub(crate) rule: Arc<str>,
+    pub(crate) pointer: Arc<str>,
     message: Arc<str>,
 }
 
 #[derive(Debug, Clone)]
-struct CompiledLimit {
+pub(crate) struct CompiledLimit {
     counter: Arc<str>,
     window: Window,
     max: u64,
-    rule: Arc<str>,
-    pointer: Arc<str>,
+    pub(crate) rule: Arc<str>,
+    pub(crate) pointer: Arc<str>,
     message: Arc<str>,
 }
 
 #[derive(Debug, Clone, Default)]
-struct CompiledTool {
-    require: Vec<CompiledRule>,
-    deny_if: Vec<CompiledRule>,
-    limits: Vec<CompiledLimit>,
+pub(crate) struct CompiledTool {
+    pub(crate) require: Vec<CompiledRule>,
+    pub(crate) deny_if: Vec<CompiledRule>,
+    pub(crate) limits: Vec<CompiledLimit>,
 }
 
 /// A validated, compiled policy: evaluation never re-parses anything.
@@ -91,9 +91,9 @@ pub struct Policy {
     doc: PolicyDoc,
     hide_all: bool,
     hidden: HashSet<Box<str>>,
-    tools: HashMap<Box<str>, CompiledTool>,
+    pub(crate) tools: HashMap<Box<str>, CompiledTool>,
     unlisted: CompiledTool,
-    all_tools: Vec<CompiledLimit>,
+    pub(crate) all_tools: Vec<CompiledLimit>,
     labels: Labels,
 }
 

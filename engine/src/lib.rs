@@ -37,6 +37,7 @@ pub mod json;
 pub mod limit;
 pub mod lint;
 pub mod policy;
+pub mod review;
 pub mod schema;
 pub mod suggest;
 pub mod tools;

@@ -188,7 +188,7 @@ pub struct Simulation {
 }
 
 /// One simulation step: evaluates the call, releases its quota when the upstream failed, counts it.
-fn step(engine: &mut Engine, summary: &mut Summary, call: &TraceCall) -> Decision {
+pub fn step(engine: &mut Engine, summary: &mut Summary, call: &TraceCall) -> Decision {
     let decision =
         engine.evaluate(&Call { tool: &call.tool, args: Some(&call.args), grant: &call.grant, at_ms: call.at_ms });
     if call.upstream_error {
