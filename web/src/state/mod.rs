@@ -4,6 +4,7 @@
 pub mod args;
 pub mod builder;
 pub mod catalog;
+pub mod export;
 pub mod locate;
 pub mod opening;
 pub mod rules;
