@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
+import { deflateRawSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +25,12 @@ export async function launch() {
     headless: true,
     args: CHROMIUM_ARGS,
   });
+}
+
+/** A share link's fragment for an app state, made as the app makes it (`#s=1.` + base64url of the
+ * raw-DEFLATE-compressed JSON) but independently of it. */
+export function shareFragment(saved) {
+  return '#s=1.' + deflateRawSync(Buffer.from(JSON.stringify(saved))).toString('base64url');
 }
 
 /** Polls `fn` until it returns a truthy value (or throws after `timeout` ms). */
@@ -51,6 +58,13 @@ export class AppPage {
     page.on('console', (m) => {
       if (m.type() === 'error') this.errors.push(`console: ${m.text()}`);
     });
+    // Every Content-Security-Policy violation is reported as an error too (Chromium also logs
+    // most of them to the console; this catches the ones it does not).
+    page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+      });
+    });
   }
 
   static async open(context, baseUrl, hash = '') {
@@ -67,6 +81,11 @@ export class AppPage {
   async reload() {
     await this.page.reload();
     await this.page.locator('.topbar').waitFor();
+  }
+
+  /** The page's URL fragment. */
+  async hash() {
+    return this.page.evaluate(() => location.hash);
   }
 
   tid(id) {

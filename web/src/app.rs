@@ -14,9 +14,11 @@ use crate::components::tool_source::ToolSource;
 use crate::components::trace_panel::TracePanel;
 use crate::state::builder::PolicyModel;
 use crate::state::locate::{Span, line_span, locate_pointer};
+use crate::state::opening::{AsideList, Opening, keep_saved, open_shared, opening, switch_to};
 use crate::state::share::{Saved, decode_fragment, encode_fragment};
 use crate::state::sim::SimResult;
 use crate::state::tracegen::GeneratorSpec;
+use crate::state::versions::{Moment, Versions};
 use toolgate_engine::lint;
 
 /// Trace text longer than this is not written to local storage (it would crowd out the rest).
@@ -89,6 +91,14 @@ pub struct AppState {
     pub timings: RwSignal<Timings>,
     /// A share link that could not be opened.
     pub share_error: RwSignal<Option<String>>,
+    /// A share link waiting for the user's choice: the work saved here differs from it.
+    pub pending_link: RwSignal<Option<Saved>>,
+    /// Whole states kept aside (a link not opened, or the work a link replaced), newest first.
+    pub aside: RwSignal<AsideList>,
+    /// Earlier versions of the policy, newest first.
+    pub versions: RwSignal<Versions>,
+    /// The policy version to compare with (raw JSON; empty = no comparison).
+    pub compare_text: RwSignal<String>,
 }
 
 impl AppState {
@@ -110,6 +120,10 @@ impl AppState {
             toast: RwSignal::new(None),
             timings: RwSignal::new(Timings::default()),
             share_error: RwSignal::new(None),
+            pending_link: RwSignal::new(None),
+            aside: RwSignal::new(AsideList::default()),
+            versions: RwSignal::new(Versions::default()),
+            compare_text: RwSignal::new(String::new()),
         }
     }
 
@@ -160,7 +174,95 @@ impl AppState {
             trace: self.trace_text.get_untracked(),
             generator: Some(self.generator.get_untracked()),
             use_generator: self.use_generator.get_untracked(),
+            compare: self.compare_text.get_untracked(),
         }
+    }
+
+    /// Records the current policy as a version (and keeps the history in local storage).
+    pub fn record_version(&self, moment: Moment) {
+        let policy = self.policy_text.get_untracked();
+        self.versions.update(|v| v.record(&policy, moment, browser::wall_clock_ms()));
+        let json = self.versions.with_untracked(Versions::to_json);
+        if let Err(e) = browser::storage_set(browser::VERSIONS_KEY, &json) {
+            self.notify(e);
+        }
+    }
+
+    /// Replaces the whole state (policy, tools, trace, …); the policy it replaces is kept as a
+    /// version.
+    pub fn replace_all(&self, next: Saved) {
+        self.record_version(Moment::Replaced);
+        self.restore(next);
+    }
+
+    /// Writes the states kept aside to local storage (traces too big to store are dropped there,
+    /// as for the main state). False, with a message, when storage refused them.
+    fn persist_aside(&self) -> bool {
+        let mut list = self.aside.get_untracked();
+        for a in &mut list.0 {
+            if a.saved.trace.len() > MAX_SAVED_TRACE {
+                a.saved.trace = String::new();
+            }
+        }
+        let result = if list.is_empty() {
+            browser::storage_remove(browser::ASIDE_KEY);
+            Ok(())
+        } else {
+            browser::storage_set(browser::ASIDE_KEY, &list.to_json())
+        };
+        match result {
+            Ok(()) => true,
+            Err(e) => {
+                self.notify(format!("{e} (what was kept aside stays available until this tab is closed)"));
+                false
+            }
+        }
+    }
+
+    /// The user opens the pending share link: the current work is kept aside.
+    pub fn open_pending_link(&self) {
+        let Some(shared) = self.pending_link.get_untracked() else { return };
+        let current = self.saved();
+        let mut next = None;
+        self.aside.update(|a| next = Some(open_shared(current, shared, a, browser::wall_clock_ms())));
+        self.pending_link.set(None);
+        browser::clear_hash();
+        if let Some(next) = next {
+            self.replace_all(next);
+        }
+        if self.persist_aside() {
+            self.notify("Opened the shared policy. Your previous work is kept aside (see the top of the page)");
+        }
+    }
+
+    /// The user keeps the saved work: the pending link's state is kept aside.
+    pub fn keep_saved_work(&self) {
+        let Some(shared) = self.pending_link.get_untracked() else { return };
+        self.aside.update(|a| keep_saved(shared, a, browser::wall_clock_ms()));
+        self.pending_link.set(None);
+        browser::clear_hash();
+        if self.persist_aside() {
+            self.notify("Kept your saved work. The shared policy is kept aside (see the top of the page)");
+        }
+    }
+
+    /// Switches to the state kept aside at `index`; the current work takes its place.
+    pub fn switch_to_aside(&self, index: usize) {
+        let current = self.saved();
+        let mut next = None;
+        self.aside.update(|a| next = switch_to(current, index, a, browser::wall_clock_ms()));
+        if let Some(next) = next {
+            self.replace_all(next);
+            self.persist_aside();
+        }
+    }
+
+    /// Forgets the state kept aside at `index` (the user asked for it).
+    pub fn discard_aside(&self, index: usize) {
+        self.aside.update(|a| {
+            a.take(index);
+        });
+        self.persist_aside();
     }
 
     /// Restores saved or shared state.
@@ -178,6 +280,7 @@ impl AppState {
         self.trace_text.set(saved.trace);
         self.generator.set(saved.generator.unwrap_or_default());
         self.use_generator.set(saved.use_generator);
+        self.compare_text.set(saved.compare);
         self.sim.set(None);
         self.editing.set(None);
     }
@@ -224,26 +327,43 @@ impl AppState {
     }
 }
 
-/// Reads the shared state from the URL fragment, else the saved state, at startup.
+/// At startup: the saved state, the shared state of the URL fragment, or both and a choice
+/// (a link never overwrites different saved work without asking; see `state::opening`).
 fn bootstrap(state: &AppState) {
-    let hash = browser::location_hash();
-    match decode_fragment(&hash) {
-        Ok(Some(shared)) => {
+    let shared = match decode_fragment(&browser::location_hash()) {
+        Ok(shared) => shared,
+        Err(e) => {
+            state.share_error.set(Some(e));
+            None
+        }
+    };
+    let stored = browser::storage_get(browser::STORAGE_KEY).and_then(|text| Saved::from_json(&text).ok());
+    if let Some(text) = browser::storage_get(browser::ASIDE_KEY) {
+        state.aside.set(AsideList::from_json(&text));
+    }
+    if let Some(text) = browser::storage_get(browser::VERSIONS_KEY) {
+        state.versions.set(Versions::from_json(&text));
+    }
+    match opening(shared, stored) {
+        Opening::Restore(saved) => {
+            if let Some(saved) = saved {
+                state.restore(saved);
+            }
+        }
+        Opening::OpenShared(shared) => {
             state.restore(shared);
             state.notify("Opened the shared policy, tool list and trace from the link");
             // From now on the state lives in local storage: a reload keeps later edits instead of
             // going back to the link's content.
             browser::clear_hash();
-            return;
         }
-        Ok(None) => {}
-        Err(e) => state.share_error.set(Some(e)),
+        Opening::Ask { saved, shared } => {
+            // The saved work stays on screen (and the link in the address bar) until the choice.
+            state.restore(saved);
+            state.pending_link.set(Some(shared));
+        }
     }
-    if let Some(text) = browser::storage_get(browser::STORAGE_KEY)
-        && let Ok(saved) = Saved::from_json(&text)
-    {
-        state.restore(saved);
-    }
+    state.record_version(Moment::PageOpened);
 }
 
 /// Saves the state to local storage shortly after each change.
@@ -256,6 +376,7 @@ fn autosave(state: AppState) {
         state.trace_text.track();
         state.generator.track();
         state.use_generator.track();
+        state.compare_text.track();
         if let Some(h) = pending.get_value() {
             h.clear();
         }
@@ -293,6 +414,8 @@ pub fn App() -> impl IntoView {
                     <button class="btn btn-small" on:click=move |_| { state.share_error.set(None); browser::clear_hash(); }>"Dismiss"</button>
                 </div>
             })}
+            <LinkChoice/>
+            <KeptAside/>
             <section id="tools" class="card" aria-labelledby="tools-title">
                 <ToolSource/>
             </section>
@@ -350,6 +473,7 @@ fn Header() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match browser::read_file(&file).await {
                 Ok(text) => {
+                    state.record_version(Moment::Replaced);
                     state.edit_json(text);
                     state.notify(format!("Loaded {}", file.name()));
                 }
@@ -360,7 +484,7 @@ fn Header() -> impl IntoView {
     };
     let reset = move |_| {
         let before = state.policy_text.get_untracked();
-        state.restore(Saved::default());
+        state.replace_all(Saved::default());
         browser::storage_remove(browser::STORAGE_KEY);
         state.toast.set(Some(("Started over with an empty policy".into(), Some(before))));
     };
@@ -433,5 +557,62 @@ fn Toast() -> impl IntoView {
                 </div>
             })}
         </div>
+    }
+}
+
+/// The choice offered when a share link is opened over different saved work.
+#[component]
+fn LinkChoice() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <Show when=move || state.pending_link.with(Option::is_some)>
+            <div class="banner banner-choice" role="alert" data-testid="share-choice">
+                <p>
+                    <strong>"This share link carries a policy, tool list and trace. "</strong>
+                    "The work saved in this browser is different, so nothing was replaced: pick one. "
+                    "The other is kept aside and can be brought back."
+                </p>
+                <div class="row-actions">
+                    <button class="btn btn-primary" data-testid="share-open" on:click=move |_| state.open_pending_link()>"Open the shared policy"</button>
+                    <button class="btn" data-testid="share-keep" on:click=move |_| state.keep_saved_work()>"Keep my saved work"</button>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+/// The states kept aside, each with switch / compare / discard.
+#[component]
+fn KeptAside() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let items = move || {
+        state.aside.with(|a| {
+            a.0.iter().enumerate().map(|(i, a)| (i, a.origin, a.at_ms, a.saved.policy.clone())).collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <Show when=move || state.aside.with(|a| !a.is_empty()) && state.pending_link.with(Option::is_none)>
+            <div class="banner banner-aside" role="region" aria-label="Kept aside" data-testid="kept-aside">
+                <ul class="aside-list">
+                    {move || items().into_iter().map(|(i, origin, at_ms, policy)| view! {
+                        <li data-testid="aside-item" data-origin=format!("{origin:?}")>
+                            <span>
+                                "Kept aside: "{origin.label()}
+                                <span class="muted">{format!(" ({} UTC)", crate::state::timeline::format_utc(at_ms.max(0.0) as u64))}</span>
+                            </span>
+                            <span class="row-actions">
+                                <button class="btn btn-small btn-primary" data-testid="aside-switch" on:click=move |_| state.switch_to_aside(i)
+                                    title="Bring it back; the current work is kept aside in its place">"Switch to it"</button>
+                                <button class="btn btn-small" data-testid="aside-compare" on:click=move |_| {
+                                    state.compare_text.set(policy.clone());
+                                    crate::browser::scroll_into_view("#dryrun");
+                                } title="Compare the dry run of the current policy with this one">"Compare policies"</button>
+                                <button class="btn btn-small btn-ghost" data-testid="aside-discard" on:click=move |_| state.discard_aside(i)>"Discard"</button>
+                            </span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        </Show>
     }
 }

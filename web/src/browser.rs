@@ -7,6 +7,10 @@ use wasm_bindgen_futures::JsFuture;
 
 /// The local-storage key of the app's state.
 pub const STORAGE_KEY: &str = "toolgate.state.v1";
+/// The local-storage key of the states kept aside (see `state::opening`).
+pub const ASIDE_KEY: &str = "toolgate.aside.v1";
+/// The local-storage key of the earlier policy versions (see `state::versions`).
+pub const VERSIONS_KEY: &str = "toolgate.versions.v1";
 
 fn js_error(e: &JsValue) -> String {
     e.as_string()
@@ -37,6 +41,11 @@ pub fn storage_remove(key: &str) {
 /// Milliseconds from a monotonic clock (for measurements only; never fed to the engine).
 pub fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// The wall clock (Unix ms), for labels such as "kept aside at 10:42"; never fed to the engine.
+pub fn wall_clock_ms() -> f64 {
+    js_sys::Date::now()
 }
 
 /// Resolves after the browser had a chance to render and handle input (a 0 ms timeout).

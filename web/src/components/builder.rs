@@ -8,6 +8,7 @@ use toolgate_engine::DefaultAction;
 
 use crate::app::AppState;
 use crate::components::rule_editor::{LimitTarget, LimitsEditor, RuleEditor};
+use crate::components::rule_hits::RuleHits;
 use crate::state::builder::{PolicyModel, ToolState};
 use crate::state::catalog::{Row, TableFilter, all_rows, annotation_badges, filter_rows, parse_class, state_counts};
 use crate::state::rules::summary;
@@ -33,6 +34,7 @@ pub fn Builder() -> impl IntoView {
             return;
         }
         let before = state.policy_text.get_untracked();
+        state.record_version(crate::state::versions::Moment::Replaced);
         let doc = suggest(&tools);
         state.edit_builder(|m| *m = PolicyModel::new(doc));
         state.toast.set(Some(("Applied the suggestion: risky tools hidden, writes rate-limited".into(), Some(before))));
@@ -119,6 +121,7 @@ pub fn Builder() -> impl IntoView {
             <p class="muted small">"Applied to every call that reaches the limit stage (after require and deny_if), on top of the tool's own limits."</p>
             <LimitsEditor target=LimitTarget::AllTools/>
         </details>
+        <RuleHits/>
 
         <div class="table-tools">
             <label class="search">

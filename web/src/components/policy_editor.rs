@@ -75,13 +75,13 @@ pub fn PolicyEditor() -> impl IntoView {
         </Show>
         <div class="code-editor">
             <div class="gutter" aria-hidden="true">
-                <div class="gutter-inner" style=move || format!("transform: translateY({}px)", -scroll.get())>
+                <div class="gutter-inner" style=("transform", move || format!("translateY({}px)", -scroll.get()))>
                     {move || problem_lines.get().into_iter().map(|(line, is_error)| view! {
                         <div class=if is_error { "line-mark mark-error" } else { "line-mark mark-warn" }
-                            style=format!("top: {}px", f64::from(line.saturating_sub(1)) * LINE_HEIGHT)></div>
+                            style=("top", format!("{}px", f64::from(line.saturating_sub(1)) * LINE_HEIGHT))></div>
                     }).collect_view()}
                     {move || flash_line.get().map(|line| view! {
-                        <div class="line-mark mark-flash" style=format!("top: {}px", f64::from(line.saturating_sub(1)) * LINE_HEIGHT)></div>
+                        <div class="line-mark mark-flash" style=("top", format!("{}px", f64::from(line.saturating_sub(1)) * LINE_HEIGHT))></div>
                     })}
                     <pre class="numbers">{move || numbers.get()}</pre>
                 </div>

@@ -1,16 +1,18 @@
 //! The dry run's results: summary by outcome and by tool, the timeline, and every decision
-//! (paged) with the rule that decided, why, counters and retry-after.
+//! (paged) with the rule that decided, why, counters and retry-after. With a policy to compare
+//! with: how many decisions change, by transition, and each changed row marked before → after.
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use toolgate_engine::Outcome;
+use toolgate_engine::{Decision, Outcome};
 
 use crate::app::AppState;
 use crate::components::timeline_chart::TimelineChart;
 use crate::state::args::compact_args;
+use crate::state::export::tests_json;
 use crate::state::locate::locate_pointer;
-use crate::state::sim::{RowFilter, SimResult, filter_rows, group_digits, page_count, tools_in};
+use crate::state::sim::{Comparison, RowFilter, SimResult, filter_rows, group_digits, page_count, tools_in};
 use crate::state::timeline::{format_clock, format_duration};
 use toolgate_engine::trace::{SimDecision, Summary, ToolSummary};
 
@@ -51,7 +53,9 @@ fn RunView(result: Arc<SimResult>) -> impl IntoView {
     let decisions = result.clone();
     let rows = {
         let decisions = decisions.clone();
-        Memo::new(move |_| filter.with(|f| filter_rows(&decisions.simulation.decisions, f)))
+        Memo::new(move |_| {
+            filter.with(|f| filter_rows(&decisions.simulation.decisions, decisions.comparison.as_ref(), f))
+        })
     };
     let pages = move || page_count(rows.with(Vec::len), PAGE_SIZE);
     let tools = tools_in(&decisions.simulation.decisions);
@@ -77,8 +81,26 @@ fn RunView(result: Arc<SimResult>) -> impl IntoView {
     };
     let calls = result.calls.clone();
     let summary = result.simulation.summary.clone();
+    let has_comparison = result.comparison.is_some();
+    let comparison = result.comparison.clone().map(Arc::new);
+    let state = expect_context::<AppState>();
+    let save_tests = {
+        let result = result.clone();
+        move |_| {
+            let n = result.simulation.decisions.len();
+            let name = format!("dry run of {n} call{} pinned from the browser app", if n == 1 { "" } else { "s" });
+            let text = tests_json(&name, &result.calls, &result.simulation.decisions);
+            match crate::browser::download("tests.json", &text, "application/json") {
+                Ok(()) => state.notify(format!(
+                    "Saved {n} decisions as tests.json (run it with: toolgate test policy.json tests.json)"
+                )),
+                Err(e) => state.notify(e),
+            }
+        }
+    };
 
     view! {
+        {comparison.clone().map(|c| view! { <CompareSummary comparison=c filter=filter page=page/> })}
         <SummaryView summary=summary/>
         <div class="chart-card">
             <TimelineChart result=result.clone() on_pick=on_pick/>
@@ -109,6 +131,22 @@ fn RunView(result: Arc<SimResult>) -> impl IntoView {
                         {tools.into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
                     </select>
                 </label>
+                {has_comparison.then(|| view! {
+                    <label class="check">
+                        <input type="checkbox" data-testid="decision-filter-changed"
+                            prop:checked=move || filter.with(|f| f.changed_only || f.transition.is_some())
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                filter.update(|f| { f.changed_only = on; f.transition = None; });
+                                page.set(0);
+                            }/>
+                        <span>"Changed only"</span>
+                    </label>
+                })}
+                <button class="btn btn-small" data-testid="save-tests" on:click=save_tests
+                    title="Download these decisions as a tests.json that toolgate test checks (one test: every call in order, from empty counters)">
+                    "Save these decisions as tests"
+                </button>
                 <Pager page=page pages=Signal::derive(pages) rows=Signal::derive(move || rows.with(Vec::len))/>
             </div>
             <div class="table-wrap decisions-wrap">
@@ -128,7 +166,8 @@ fn RunView(result: Arc<SimResult>) -> impl IntoView {
                             let calls = calls.clone();
                             page_rows().into_iter().map(|d| {
                                 let args = calls.get(d.index).map(|c| compact_args(&c.args, 80)).unwrap_or_default();
-                                view! { <DecisionRow d=d args=args flash=flash/> }
+                                let before = comparison.as_ref().and_then(|c| c.before(d.index).cloned());
+                                view! { <DecisionRow d=d args=args before=before flash=flash/> }
                             }).collect_view()
                         }}
                     </tbody>
@@ -168,7 +207,12 @@ fn Pager(
 }
 
 #[component]
-fn DecisionRow(d: SimDecision, args: String, flash: RwSignal<Option<usize>>) -> impl IntoView {
+fn DecisionRow(
+    d: SimDecision,
+    args: String,
+    before: Option<Decision>,
+    flash: RwSignal<Option<usize>>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let outcome = d.decision.outcome;
     let index = d.index;
@@ -190,7 +234,8 @@ fn DecisionRow(d: SimDecision, args: String, flash: RwSignal<Option<usize>>) -> 
     let grant = d.grant.clone();
     view! {
         <tr data-testid="decision-row" data-outcome=outcome.as_str() data-tool=d.tool.clone() data-index=index
-            class=format!("outcome-{}", outcome.as_str()) class:flash=move || flash.get() == Some(index)>
+            data-changed=before.is_some().then_some("true") data-before-outcome=before.as_ref().map(|b| b.outcome.as_str())
+            class=format!("outcome-{}", outcome.as_str()) class:flash=move || flash.get() == Some(index) class:changed=before.is_some()>
             <td class="num">{index}</td>
             <td class="mono nowrap" title=crate::state::timeline::format_utc(d.at_ms)>{format_clock(d.at_ms, false)}</td>
             <td>
@@ -198,8 +243,21 @@ fn DecisionRow(d: SimDecision, args: String, flash: RwSignal<Option<usize>>) -> 
                 {(grant != "default").then(|| view! { <span class="chip" title="grant">{grant.clone()}</span> })}
                 {(!args.is_empty()).then(|| view! { <div class="args mono small">{args.clone()}</div> })}
             </td>
-            <td><span class=format!("badge outcome outcome-{}", outcome.as_str())>{outcome_label(outcome)}</span></td>
+            <td class="nowrap">
+                {before.as_ref().map(|b| view! {
+                    <span class=format!("badge outcome was outcome-{}", b.outcome.as_str()) title="under the version compared with">{outcome_label(b.outcome)}</span>
+                    <span class="arrow" aria-label="becomes">" → "</span>
+                })}
+                <span class=format!("badge outcome outcome-{}", outcome.as_str())>{outcome_label(outcome)}</span>
+            </td>
             <td class="why">
+                {before.as_ref().map(|b| view! {
+                    <div class="before small" data-testid="decision-before">
+                        <span class="muted">"before: "</span>
+                        <code>{if b.rule.is_empty() { "(allowed)".to_string() } else { b.rule.to_string() }}</code>
+                        {(!b.message.is_empty()).then(|| view! { <span class="muted">{format!(" · {}", b.message)}</span> })}
+                    </div>
+                })}
                 {(!rule.is_empty()).then(|| if has_pointer {
                     view! { <button class="link mono small" on:click=show_rule.clone() title="Show this rule in policy.json">{rule.clone()}</button> }.into_any()
                 } else {
@@ -225,7 +283,7 @@ fn DecisionRow(d: SimDecision, args: String, flash: RwSignal<Option<usize>>) -> 
                     view! {
                         <div class="counter" class:full=full title=format!("window {} from {}", c.window.as_str(), crate::state::timeline::format_utc(c.window_start_ms))>
                             <code>{c.counter.to_string()}</code>
-                            <span class="meter" style=format!("--p: {:.0}%", 100.0 * (c.used as f64 / c.max.max(1) as f64).min(1.0))></span>
+                            <span class="meter" style=("--p", format!("{:.0}%", 100.0 * (c.used as f64 / c.max.max(1) as f64).min(1.0)))></span>
                             <span class="small">{format!("{}/{} per {}", c.used, c.max, c.window.as_str())}</span>
                         </div>
                     }
@@ -264,7 +322,7 @@ fn SummaryView(summary: Summary) -> impl IntoView {
             </div>
             <div class="ratio" aria-hidden="true">
                 {stats.into_iter().filter(|s| s.2 > 0).map(|(_, key, n)| view! {
-                    <span class=format!("seg seg-{key}") style=format!("flex-grow: {n}")></span>
+                    <span class=format!("seg seg-{key}") style=("flex-grow", n.to_string())></span>
                 }).collect_view()}
             </div>
             <details class="by-tool" open={n_tools <= 8}>
@@ -288,6 +346,68 @@ fn SummaryView(summary: Summary) -> impl IntoView {
                     <button class="btn btn-small" on:click=move |_| show_all.set(true)>{format!("Show all {n_tools} tools")}</button>
                 </Show>
             </details>
+        </div>
+    }
+}
+
+/// How many decisions change against the version compared with, by transition; each transition
+/// filters the table to its rows.
+#[component]
+fn CompareSummary(comparison: Arc<Comparison>, filter: RwSignal<RowFilter>, page: RwSignal<usize>) -> impl IntoView {
+    let s = &comparison.summary;
+    let (calls, changed) = (s.calls, s.changed);
+    let transitions: Vec<(String, usize)> = s.transitions.iter().map(|(t, n)| (t.clone(), *n)).collect();
+    let before = &s.before;
+    let rules = &comparison.rules;
+    let rules_line = format!(
+        "Rule entries: {} added, {} removed, {} changed.",
+        rules.added.len(),
+        rules.removed.len(),
+        rules.changed.len()
+    );
+    let before_line = format!(
+        "Under the other version: {} allowed · {} denied · {} hidden · {} rate limited.",
+        group_digits(before.allowed),
+        group_digits(before.denied),
+        group_digits(before.hidden),
+        group_digits(before.rate_limited)
+    );
+    view! {
+        <div class="compare-summary" class:no-change=changed == 0 data-testid="compare-summary" data-calls=calls data-changed=changed>
+            <p class="compare-head">
+                {if changed == 0 {
+                    format!("No decision changes: the {} calls are decided the same under both versions.", group_digits(calls))
+                } else {
+                    format!("{} of {} decisions change against the version compared with ({}).", group_digits(changed), group_digits(calls), percent(changed, calls))
+                }}
+            </p>
+            <ul class="transitions">
+                {transitions.into_iter().map(|(t, n)| {
+                    let key = t.clone();
+                    let active = {
+                        let key = key.clone();
+                        move || filter.with(|f| f.transition.as_deref() == Some(key.as_str()))
+                    };
+                    view! {
+                        <li>
+                            <button class="chip-btn" class:active=active.clone() data-testid="compare-transition" data-transition=t.clone() data-count=n
+                                aria-pressed=move || active().to_string()
+                                title="Show only these calls"
+                                on:click=move |_| {
+                                    let key = key.clone();
+                                    filter.update(|f| {
+                                        f.transition = if f.transition.as_deref() == Some(key.as_str()) { None } else { Some(key) };
+                                        f.changed_only = false;
+                                    });
+                                    page.set(0);
+                                }>
+                                <code>{t.replace("->", " → ")}</code>" "<strong>{group_digits(n)}</strong>
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="muted small">{before_line}" "{rules_line}</p>
         </div>
     }
 }

@@ -168,7 +168,7 @@ pub fn TimelineChart(result: Arc<SimResult>, on_pick: Callback<usize>) -> impl I
                 <span class="lg lg-hidden">"hidden"</span>
                 <span class="lg lg-rate">"rate limited"</span>
                 {move || data.with(|d| d.series.iter().enumerate().map(|(i, s)| view! {
-                    <span class="lg lg-line" style=format!("--c: {}", SERIES_COLOURS.get(i).copied().unwrap_or("#333"))>
+                    <span class="lg lg-line" style=("--c", SERIES_COLOURS.get(i).copied().unwrap_or("#333"))>
                         {format!("{} ({}) used/max", s.counter, s.grant)}
                     </span>
                 }).collect_view())}

@@ -8,6 +8,7 @@ use toolgate_engine::{ValidationError, parse_policy};
 
 use crate::app::AppState;
 use crate::browser;
+use crate::components::compare_panel::ComparePanel;
 use crate::state::locate::{line_span, utf16_offset};
 use crate::state::sim::SimRun;
 use crate::state::timeline::{parse_utc, to_rfc3339};
@@ -48,6 +49,23 @@ fn run(state: AppState, trace_errors: RwSignal<Vec<ValidationError>>, gen_error:
             return;
         }
     };
+    // The version to compare with (`None`: no comparison; `Some(None)`: the `null` policy).
+    let compare = state.compare_text.get_untracked();
+    let before = if compare.trim().is_empty() {
+        None
+    } else {
+        match parse_policy(&compare) {
+            Ok(p) => Some(p),
+            Err(errors) => {
+                state.notify(format!(
+                    "The version to compare with has {} error{}: fix it or stop comparing",
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" }
+                ));
+                return;
+            }
+        }
+    };
     let calls: Vec<TraceCall> = if state.use_generator.get_untracked() {
         match generate(&state.generator.get_untracked()) {
             Ok(c) => {
@@ -72,10 +90,15 @@ fn run(state: AppState, trace_errors: RwSignal<Vec<ValidationError>>, gen_error:
         }
     };
     let total = calls.len();
+    state.record_version(crate::state::versions::Moment::DryRun);
     state.progress.set(Some((0, total)));
     leptos::task::spawn_local(async move {
         let t0 = browser::now_ms();
-        let mut sim = SimRun::new(policy, Arc::new(calls));
+        let calls = Arc::new(calls);
+        let mut sim = match before {
+            Some(before) => SimRun::compare(before, policy, calls),
+            None => SimRun::new(policy, calls),
+        };
         loop {
             let slice = browser::now_ms();
             let mut done = sim.step(1000);
@@ -310,6 +333,7 @@ pub fn TracePanel() -> impl IntoView {
             </div>
         </div>
 
+        <ComparePanel/>
         <div class="run-bar">
             <button class="btn btn-primary btn-large" data-testid="run-simulation"
                 on:click=move |_| run(state, trace_errors, gen_error)
@@ -319,7 +343,7 @@ pub fn TracePanel() -> impl IntoView {
             {move || state.progress.get().map(|(done, total)| view! {
                 <div class="progress" data-testid="sim-progress" role="progressbar" aria-valuemin="0"
                     aria-valuemax=total.to_string() aria-valuenow=done.to_string()>
-                    <div class="progress-fill" style=format!("width: {:.1}%", 100.0 * done as f64 / total.max(1) as f64)></div>
+                    <div class="progress-fill" style=("width", format!("{:.1}%", 100.0 * done as f64 / total.max(1) as f64))></div>
                     <span>{format!("{done} / {total} calls")}</span>
                 </div>
             })}

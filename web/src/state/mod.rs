@@ -4,9 +4,12 @@
 pub mod args;
 pub mod builder;
 pub mod catalog;
+pub mod export;
 pub mod locate;
+pub mod opening;
 pub mod rules;
 pub mod share;
 pub mod sim;
 pub mod timeline;
 pub mod tracegen;
+pub mod versions;

@@ -31,6 +31,8 @@ pub struct Saved {
     pub generator: Option<GeneratorSpec>,
     /// Which trace source is active: the text (`false`) or the generator (`true`).
     pub use_generator: bool,
+    /// The policy version the dry run is compared with (empty: no comparison).
+    pub compare: String,
 }
 
 impl Saved {
@@ -139,6 +141,7 @@ mod tests {
             trace: "{\"tool\": \"x\"}\n<script>alert(1)</script>".into(),
             generator: Some(GeneratorSpec::default()),
             use_generator: true,
+            compare: "{\"version\": \"1\", \"default\": \"allow\"}".into(),
         }
     }
 
