@@ -61,7 +61,11 @@ export async function startGateway(o) {
   let stdio = null;
   const closed = new Promise((resolve) => {
     if (o.listen) return;
-    stdio = new Session(ctx(o.grant ?? 'default', () => resolve()), new StdioServerTransport());
+    // Bounded: one message larger than 8 MiB closes the session.
+    const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: 8 * 1024 * 1024 });
+    stdio = new Session(ctx(o.grant ?? 'default', () => resolve()), transport);
+    // The SDK's stdio transport does not end with its input: the agent hanging up ends the session.
+    process.stdin.once('end', () => void stdio.close());
   });
   if (stdio !== null) {
     await stdio.start();

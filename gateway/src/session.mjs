@@ -17,6 +17,8 @@ import { argKeys, logLine } from './log.mjs';
 const MAX_HELD = 256;
 /** Server→client requests forwarded to the agent wait this long at most (elicitation is slow). */
 const AGENT_REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
+/** A stdio upstream that has not exited this long after its stdin closed is sent SIGTERM. */
+const UPSTREAM_EXIT_GRACE_MS = 1000;
 
 /** An error thrown from a handler reaches the wire as `{code, message, data}` exactly. */
 function wireError(code, message, data) {
@@ -159,6 +161,7 @@ export class Session {
     try {
       const { client, transport } = await this.ctx.connectUpstream(params.clientInfo, params.capabilities ?? {});
       this.client = client;
+      this.upstream = transport;
       this.wire = transport.wire;
     } catch (e) {
       logLine(`upstream: cannot connect (${e?.message ?? e})`);
@@ -280,6 +283,13 @@ export class Session {
       this.#log(call, decision, 'not_sent', started, false);
       return refusal(decision);
     }
+    if (extra.signal.aborted) {
+      // Cancelled while the counters were reserved: it was never sent, so it gives its quota back.
+      const released = store.release(ticket);
+      if (typeof released?.then === 'function') await released;
+      this.#log(call, decision, 'not_sent', started, refused);
+      throw wireError(ErrorCode.ConnectionClosed, 'cancelled');
+    }
     // Task augmentation is not offered downstream: forward the call as a plain call.
     const { task: _task, ...params } = request.params;
     try {
@@ -336,7 +346,19 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
+    // A stdio upstream gets its stdin closed, then SIGTERM if it has not exited within a second
+    // (the SDK would wait 2 s more).
+    const pid = this.upstream?.pid;
+    const term = pid ? setTimeout(() => {
+          try {
+            process.kill(pid, 'SIGTERM');
+          } catch {
+            // already gone
+          }
+        }, UPSTREAM_EXIT_GRACE_MS) : undefined;
+    term?.unref();
     await Promise.allSettled([this.server?.close(), this.client?.close(), this.server === null ? this.down.close() : undefined]);
+    clearTimeout(term);
     this.ctx.onclosed?.(this);
   }
 }
