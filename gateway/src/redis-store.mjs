@@ -144,6 +144,7 @@ export class RedisStore {
     }
     this.holder = holder;
     this.kind = 'redis';
+    this.connectTimeoutMs = connectTimeoutMs;
     this.prefix = randomBytes(12).toString('hex');
     this.seq = 0;
     this.down = null;
@@ -161,13 +162,19 @@ export class RedisStore {
     this.releaseSha = null;
   }
 
-  /** Connects (once). Resolves even if Redis is down: calls are refused until it is reachable. */
+  /**
+   * Connects. Resolves once connected, or after `connectTimeoutMs` if Redis is down (node-redis
+   * keeps reconnecting in the background; calls that need counters are refused meanwhile).
+   */
   async connect() {
-    try {
-      await this.client.connect();
-    } catch (e) {
-      this.#unavailable(e);
-    }
+    let timer;
+    const connecting = this.client.connect().catch((e) => this.#unavailable(e));
+    const waited = new Promise((resolve) => {
+      timer = setTimeout(resolve, this.connectTimeoutMs);
+    });
+    await Promise.race([connecting, waited]);
+    clearTimeout(timer);
+    if (!this.client.isReady) this.#unavailable(new Error('not connected'));
   }
 
   #unavailable(e) {

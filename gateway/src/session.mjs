@@ -132,7 +132,7 @@ export class Session {
    */
   constructor(ctx, transport) {
     this.ctx = ctx;
-    this.id = transport.sessionId ?? randomUUID();
+    this.localId = randomUUID();
     this.grant = ctx.grant;
     this.closed = false;
     this.server = null;
@@ -140,6 +140,11 @@ export class Session {
     this.lastSeen = Date.now();
     this.down = new HeldTransport(transport, (message) => void this.#initialize(message));
     this.unsubscribe = ctx.holder.onchange(() => this.#toolsChanged());
+  }
+
+  /** The HTTP session id (`mcp-session-id`), or a random id for a stdio session. */
+  get id() {
+    return this.down.sessionId ?? this.localId;
   }
 
   /** Starts reading from the agent. */
