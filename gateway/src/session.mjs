@@ -280,19 +280,20 @@ export class Session {
     const call = { tool: name, grant: this.grant, at_ms: Date.now() };
     if (args !== undefined) call.args = args;
     const { store, shadow } = this.ctx;
+    const policy = this.ctx.holder.digest;
     let decided = store.decide(call);
     if (typeof decided?.then === 'function') decided = await decided;
     const { decision, ticket } = decided;
     const refused = decision.outcome !== 'allow';
     if (refused && !shadow) {
-      this.#log(call, decision, 'not_sent', started, false);
+      this.#log(call, policy, decision, 'not_sent', started, false);
       return refusal(decision);
     }
     if (extra.signal.aborted) {
       // Cancelled while the counters were reserved: it was never sent, so it gives its quota back.
       const released = store.release(ticket);
       if (typeof released?.then === 'function') await released;
-      this.#log(call, decision, 'not_sent', started, refused);
+      this.#log(call, policy, decision, 'not_sent', started, refused);
       throw wireError(ErrorCode.ConnectionClosed, 'cancelled');
     }
     // Task augmentation is not offered downstream: forward the call as a plain call.
@@ -300,24 +301,24 @@ export class Session {
     try {
       const { result } = await this.#forward({ method: 'tools/call', params }, extra);
       store.settle(ticket);
-      this.#log(call, decision, result.isError === true ? 'is_error' : 'ok', started, refused);
+      this.#log(call, policy, decision, result.isError === true ? 'is_error' : 'ok', started, refused);
       return result;
     } catch (e) {
       if (e.answered === true) {
         // The upstream answered with a JSON-RPC error: the call did not run; give its quota back (once).
         const released = store.release(ticket);
         if (typeof released?.then === 'function') await released;
-        this.#log(call, decision, 'error', started, refused, true);
+        this.#log(call, policy, decision, 'error', started, refused, true);
       } else {
         store.settle(ticket);
-        this.#log(call, decision, e.local ?? 'lost', started, refused);
+        this.#log(call, policy, decision, e.local ?? 'lost', started, refused);
       }
       throw e;
     }
   }
 
-  #log(call, decision, upstream, started, shadowRefused, upstreamError = false) {
-    const { audit, record, holder } = this.ctx;
+  #log(call, policy, decision, upstream, started, shadowRefused, upstreamError = false) {
+    const { audit, record } = this.ctx;
     const ts = new Date(call.at_ms).toISOString();
     if (audit) {
       audit.write({
@@ -330,7 +331,7 @@ export class Session {
         message: decision.message,
         retry_after_ms: decision.retry_after_ms,
         arg_keys: argKeys(call.args),
-        policy: holder.digest,
+        policy,
         upstream,
         duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
         shadow: shadowRefused,
