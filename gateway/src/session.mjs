@@ -363,6 +363,10 @@ export class Session {
           }
         }, UPSTREAM_EXIT_GRACE_MS) : undefined;
     term?.unref();
+    // An HTTP upstream session is ended (DELETE), so the server can free it.
+    if (typeof this.upstream?.terminateSession === 'function' && this.upstream.sessionId !== undefined) {
+      await this.upstream.terminateSession().catch(() => {});
+    }
     await Promise.allSettled([this.server?.close(), this.client?.close(), this.server === null ? this.down.close() : undefined]);
     clearTimeout(term);
     this.ctx.onclosed?.(this);

@@ -9,6 +9,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
+import { PolicyEngine } from 'toolgate';
+
 import { BIN, EVERYTHING, RICH_CAPABILITIES, child, jsonLines, stdioGateway, tappedEverything, text, workdir, writeJson } from './helpers.mjs';
 
 const POLICY = {
@@ -214,6 +216,9 @@ test('audit lines carry argument keys, never values; --record lines replay the c
     ['get-env', 'alice', {}, false],
   ]);
   for (const l of trace) assert.ok(!Number.isNaN(Date.parse(l.ts)));
+  // The recorded traffic replays to the decisions the gateway made.
+  const replay = new PolicyEngine(POLICY).simulate(readFileSync(record, 'utf8'));
+  assert.deepEqual(replay.decisions.map((d) => [d.tool, d.grant, d.outcome, d.rule]), lines.map((l) => [l.tool, l.grant, l.outcome, l.rule]));
 });
 
 test('--shadow forwards what it would refuse and logs it with "shadow": true', async (t) => {
