@@ -138,7 +138,12 @@ export class Session {
     this.server = null;
     this.client = null;
     this.lastSeen = Date.now();
-    this.down = new HeldTransport(transport, (message) => void this.#initialize(message));
+    this.down = new HeldTransport(transport, (message) =>
+      this.#initialize(message).catch((e) => {
+        logLine(`session ${this.id}: ${e?.stack ?? e}`);
+        void this.close();
+      }),
+    );
     this.unsubscribe = ctx.holder.onchange(() => this.#toolsChanged());
   }
 
