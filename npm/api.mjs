@@ -260,6 +260,40 @@ export function createApi(raw, loader) {
       }
     }
 
+    // ---- host-side counter stores (issue 8): plan, reserve in the store, finish.
+
+    /**
+     * Decides everything a call needs except its counters, charging nothing: `{kind: 'final',
+     * decision}` or `{kind: 'reserve', tool, grant, at_ms, limits, charges}` for the store.
+     */
+    plan(call) {
+      return JSON.parse(decide(this.#live(), 'plan', call));
+    }
+
+    /**
+     * The Decision of a `reserve` plan from the store's counts: `used[i]` = calls already counted
+     * for `plan.limits[i]` in the call's window, before this call.
+     */
+    finish(plan, used) {
+      if (plan === null || typeof plan !== 'object' || Array.isArray(plan) || plan.kind !== 'reserve') {
+        const found = plan !== null && typeof plan === 'object' && typeof plan.kind === 'string' ? `a '${plan.kind}' plan` : describe(plan);
+        throw fail('plan', '/kind', `expected a plan of kind 'reserve' returned by plan(), found ${found}`);
+      }
+      if (!Array.isArray(used)) throw fail('plan', '/used', `\`used\` must be an array of counts, found ${describe(used)}`);
+      for (let i = 0; i < used.length; i++) {
+        const u = used[i];
+        if (typeof u !== 'number' || !Number.isSafeInteger(u) || u < 0) {
+          throw fail('plan', `/used/${i}`, `a count must be a whole number from 0 to 2^53-1, found ${typeof u === 'number' ? String(u) : describe(u)}`);
+        }
+      }
+      const text = jsonText(plan, 'plan', '', 'the plan');
+      try {
+        return fromTuple(this.#live().finishTuple(text, Float64Array.from(used)));
+      } catch (e) {
+        throw typed(e);
+      }
+    }
+
     /** Removes hidden tools from a `tools/list` result (text in, text out, other bytes kept). */
     filterTools(result) {
       const text = jsonText(result, 'tools', '', 'the tools/list result');

@@ -101,7 +101,7 @@ export type ValidationReport =
   | { valid: false; errors: [ValidationError, ...ValidationError[]]; warnings: Warning[] };
 
 /** Which input a ToolgateError is about. */
-export type ErrorKind = 'policy' | 'call' | 'decision' | 'tools' | 'trace' | 'state' | 'init';
+export type ErrorKind = 'policy' | 'call' | 'decision' | 'plan' | 'tools' | 'trace' | 'state' | 'init';
 
 /** Every error this package throws: typed, with the CLI's list of located problems. */
 export class ToolgateError extends Error {
@@ -216,6 +216,54 @@ export type Call = {
       args?: never;
     }
 );
+
+// ---------------------------------------------------------------- plans (host-side counter stores)
+
+/** One limit that applies to a planned call, in the engine's order (the tool's, then `all_tools`'). */
+export interface PlannedLimit {
+  counter: string;
+  window: Window;
+  /** The window's length in ms (60 000, 3 600 000 or 86 400 000). */
+  window_ms: number;
+  /** Start of the call's window (Unix ms, UTC): `at_ms − (at_ms mod window_ms)`. */
+  window_start_ms: number;
+  max: number;
+  /** Rule id of the refusal this limit gives (`/tools/<tool>/limits/<counter>` or `/all_tools/limits/<counter>`). */
+  rule: string;
+  /** Pointer to the limit entry. */
+  pointer: string;
+  /** The refusal's message (`on_deny` or the default). */
+  message: string;
+}
+
+/** A counter an allowed call charges once (the first limit of each counter name). */
+export interface PlannedCharge {
+  counter: string;
+  window: Window;
+  window_ms: number;
+  window_start_ms: number;
+}
+
+/** Decided without counters: refused by a rule (or no policy), or allowed with no limit applying. Nothing to reserve. */
+export interface FinalPlan {
+  kind: 'final';
+  decision: Decision;
+}
+
+/** The call passed every rule: the store checks and reserves its limits, then `finish` decides. */
+export interface ReservePlan {
+  kind: 'reserve';
+  tool: string;
+  grant: string;
+  at_ms: number;
+  /** Every limit that applies. */
+  limits: PlannedLimit[];
+  /** The distinct counters an allowed call charges, once each. */
+  charges: PlannedCharge[];
+}
+
+/** What `plan` returns. */
+export type Plan = FinalPlan | ReservePlan;
 
 // ---------------------------------------------------------------- state
 
@@ -359,6 +407,20 @@ export class PolicyEngine {
 
   /** The upstream answered an allowed call with a JSON-RPC error: gives its quota back. Returns how many counters were released. */
   release(decision: Decision): number;
+
+  /**
+   * Decides everything a call needs except its counters; charges nothing. For a host that keeps
+   * counters in a shared store: reserve a `reserve` plan's limits there, then call `finish`.
+   */
+  plan(call: Call): Plan;
+
+  /**
+   * The Decision of a `reserve` plan from the store's counts: `used[i]` = calls already counted for
+   * `plan.limits[i]` in the call's window before this call (a window too old to be known counts as
+   * `max`). Equals what `evaluate` decides on the same counters.
+   * @throws {ToolgateError} kind `plan` for a plan that is not `reserve` or counts that do not match its limits.
+   */
+  finish(plan: ReservePlan, used: readonly number[]): Decision;
 
   /** Removes hidden tools; every other field is kept. Text in, text out (byte for byte). */
   filterTools<T extends ToolsListResult | ToolsListResponse>(result: T): T;

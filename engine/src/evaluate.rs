@@ -68,21 +68,29 @@ struct CompiledRule {
     message: Arc<str>,
 }
 
-#[derive(Debug, Clone)]
-struct CompiledLimit {
-    counter: Arc<str>,
-    window: Window,
-    max: u64,
-    rule: Arc<str>,
-    pointer: Arc<str>,
-    message: Arc<str>,
+/// One compiled `limits` entry: what step 6 checks, and what a [`LimitPlan`] hands to a host-side
+/// counter store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitRule {
+    /// Counter name.
+    pub counter: Arc<str>,
+    /// Window length.
+    pub window: Window,
+    /// Most calls per window.
+    pub max: u64,
+    /// Rule id of a refusal (`/tools/<tool>/limits/<counter>` or `/all_tools/limits/<counter>`).
+    pub rule: Arc<str>,
+    /// Pointer to the entry (`…/limits/<index>`).
+    pub pointer: Arc<str>,
+    /// The entry's `on_deny`, or the default message.
+    pub message: Arc<str>,
 }
 
 #[derive(Debug, Clone, Default)]
 struct CompiledTool {
     require: Vec<CompiledRule>,
     deny_if: Vec<CompiledRule>,
-    limits: Vec<CompiledLimit>,
+    limits: Vec<LimitRule>,
 }
 
 /// A validated, compiled policy: evaluation never re-parses anything.
@@ -93,7 +101,7 @@ pub struct Policy {
     hidden: HashSet<Box<str>>,
     tools: HashMap<Box<str>, CompiledTool>,
     unlisted: CompiledTool,
-    all_tools: Vec<CompiledLimit>,
+    all_tools: Vec<LimitRule>,
     labels: Labels,
 }
 
@@ -209,28 +217,28 @@ impl Policy {
         !(self.hide_all || self.hidden.contains(tool))
     }
 
-    /// Decides a call against `counters` without changing them. Returns the decision (counters
-    /// as they will be after charging, when allowed) and whether quota must be charged.
-    fn decide(&self, counters: &Counters, call: &Call<'_>) -> Decision {
+    /// Steps 2–5: the tool's compiled rules when the call passes hidden, default, argument,
+    /// `require` and `deny_if` checks; otherwise the refusal.
+    fn screen(&self, call: &Call<'_>) -> Result<&CompiledTool, Decision> {
         // Step 2: hidden.
         if !self.is_visible(call.tool) {
-            return refusal(
+            return Err(refusal(
                 Outcome::Hidden,
                 self.labels.hidden.clone(),
                 None,
                 format!("Tool \"{}\" is hidden by policy", call.tool).into(),
-            );
+            ));
         }
         // Step 3: unlisted tool.
         let tool = match self.tools.get(call.tool) {
             Some(t) => t,
             None if self.doc.default == DefaultAction::Deny => {
-                return refusal(
+                return Err(refusal(
                     Outcome::Deny,
                     self.labels.default_deny.clone(),
                     None,
                     format!("Tool \"{}\" is not permitted by policy", call.tool).into(),
-                );
+                ));
             }
             None => &self.unlisted,
         };
@@ -239,7 +247,7 @@ impl Policy {
             None | Some(Value::Null) => &*EMPTY_ARGS,
             Some(Value::Object(m)) => m,
             Some(other) => {
-                return refusal(
+                return Err(refusal(
                     Outcome::Deny,
                     self.labels.invalid_arguments.clone(),
                     None,
@@ -249,65 +257,163 @@ impl Policy {
                         crate::json_type_name(other)
                     )
                     .into(),
-                );
+                ));
             }
         };
         // Step 4: require — the first entry whose conditions do not all hold.
         for r in &tool.require {
             if !r.conditions.iter().all(|c| c.holds(args)) {
-                return rule_refusal(r, args);
+                return Err(rule_refusal(r, args));
             }
         }
         // Step 5: deny_if — the first entry whose conditions all hold.
         for r in &tool.deny_if {
             if r.conditions.iter().all(|c| c.holds(args)) {
-                return rule_refusal(r, args);
+                return Err(rule_refusal(r, args));
             }
         }
-        // Step 6: limits, tool's then all_tools', all-or-nothing.
-        let limits = tool.limits.iter().chain(&self.all_tools);
+        Ok(tool)
+    }
+
+    /// Decides a call against `counters` without changing them: the decision shows the counters
+    /// as they will be after charging, when allowed.
+    fn decide(&self, counters: &Counters, call: &Call<'_>) -> Decision {
+        let tool = match self.screen(call) {
+            Ok(t) => t,
+            Err(d) => return d,
+        };
         let n = tool.limits.len() + self.all_tools.len();
         if n == 0 {
             return allow(self.labels.empty.clone(), Vec::new());
         }
         let found = counters.slots(call.grant);
         let grant: Arc<str> = found.map_or_else(|| Arc::from(call.grant), |(k, _)| Arc::clone(k));
-        let mut states: Vec<CounterState> = Vec::with_capacity(n);
-        let mut refused: Option<(&CompiledLimit, u64)> = None;
-        for l in limits {
-            let slot = found.and_then(|(_, m)| m.get(&*l.counter)).copied();
-            let check = limit::check(slot, l.window, l.max, call.at_ms);
-            let (window_start, used) = match check {
-                WindowCheck::Fits { window_start, used } => (window_start, used),
-                WindowCheck::Full { window_start, used, retry_after_ms } => {
-                    if refused.is_none() {
-                        refused = Some((l, retry_after_ms));
-                    }
-                    (window_start, used)
+        let slots = found.map(|(_, m)| m);
+        limit_step(tool.limits.iter().chain(&self.all_tools), n, grant, call.at_ms, &self.labels.empty, |_, l| {
+            limit::used_before(slots.and_then(|m| m.get(&*l.counter)).copied(), l.window, l.max, call.at_ms)
+        })
+    }
+
+    /// Steps 2–5 of a call, and the limits step 6 must check (see [`Plan`]). Reads no counters.
+    pub fn plan(&self, call: &Call<'_>) -> Plan {
+        let tool = match self.screen(call) {
+            Ok(t) => t,
+            Err(d) => return Plan::Final(d),
+        };
+        if tool.limits.is_empty() && self.all_tools.is_empty() {
+            return Plan::Final(allow(self.labels.empty.clone(), Vec::new()));
+        }
+        Plan::Reserve(LimitPlan {
+            tool: Arc::from(call.tool),
+            grant: Arc::from(call.grant),
+            at_ms: call.at_ms,
+            limits: tool.limits.iter().chain(&self.all_tools).cloned().collect(),
+        })
+    }
+}
+
+/// Step 6 — limits, the tool's then `all_tools'`, all-or-nothing — and step 7 for a call that
+/// passed steps 2–5. `used(i, limit)` is how many calls the `i`-th limit's counter already holds in
+/// the call's window ([`limit::used_before`]); the in-memory path and [`LimitPlan::finish`] both
+/// decide here.
+fn limit_step<'l>(
+    limits: impl Iterator<Item = &'l LimitRule>,
+    n: usize,
+    grant: Arc<str>,
+    at_ms: u64,
+    empty: &Arc<str>,
+    mut used: impl FnMut(usize, &LimitRule) -> u64,
+) -> Decision {
+    let mut states: Vec<CounterState> = Vec::with_capacity(n);
+    let mut refused: Option<(&LimitRule, u64)> = None;
+    for (i, l) in limits.enumerate() {
+        let (window_start, used) = match limit::verdict(l.window, l.max, at_ms, used(i, l)) {
+            WindowCheck::Fits { window_start, used } => (window_start, used),
+            WindowCheck::Full { window_start, used, retry_after_ms } => {
+                if refused.is_none() {
+                    refused = Some((l, retry_after_ms));
                 }
-            };
-            if !states.iter().any(|s| Arc::ptr_eq(&s.counter, &l.counter) || s.counter == l.counter) {
-                states.push(CounterState {
-                    counter: l.counter.clone(),
-                    grant: grant.clone(),
-                    window: l.window,
-                    window_start_ms: window_start,
-                    used,
-                    max: l.max,
-                });
+                (window_start, used)
             }
+        };
+        if !states.iter().any(|s| Arc::ptr_eq(&s.counter, &l.counter) || s.counter == l.counter) {
+            states.push(CounterState {
+                counter: l.counter.clone(),
+                grant: grant.clone(),
+                window: l.window,
+                window_start_ms: window_start,
+                used,
+                max: l.max,
+            });
         }
-        if let Some((l, retry)) = refused {
-            let mut d = refusal(Outcome::RateLimited, l.rule.clone(), Some(l.pointer.clone()), l.message.clone());
-            d.retry_after_ms = Some(retry);
-            d.counters = states;
-            return d;
+    }
+    if let Some((l, retry)) = refused {
+        let mut d = refusal(Outcome::RateLimited, l.rule.clone(), Some(l.pointer.clone()), l.message.clone());
+        d.retry_after_ms = Some(retry);
+        d.counters = states;
+        return d;
+    }
+    // Step 7: allow; each distinct key is charged once (counters shown after the charge).
+    for s in &mut states {
+        s.used = s.used.saturating_add(1);
+    }
+    allow(empty.clone(), states)
+}
+
+/// What a call needs from the counters, decided without them ([`Engine::plan`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Decided without counters: refused by steps 1–5, or allowed with no limit applying.
+    /// Nothing to reserve.
+    Final(Decision),
+    /// The call passed every rule: its limits must be checked and charged by the counter store,
+    /// then the decision finished with [`LimitPlan::finish`].
+    Reserve(LimitPlan),
+}
+
+/// The limits of a call that passed every rule, for a host-side counter store (e.g. Redis): the
+/// store reads how many calls each limit's counter holds in the call's window
+/// ([`limit::used_before`] of its slot), refuses when any is full, otherwise charges each of
+/// [`LimitPlan::charges`] once, and hands the counts read to [`LimitPlan::finish`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitPlan {
+    /// The tool called.
+    pub tool: Arc<str>,
+    /// The caller (counters are kept per grant).
+    pub grant: Arc<str>,
+    /// The call's time (Unix ms).
+    pub at_ms: u64,
+    /// Every limit that applies, in the engine's order: the tool's, then `all_tools`'.
+    pub limits: Vec<LimitRule>,
+}
+
+impl LimitPlan {
+    /// Start of the call's window for a limit.
+    pub fn window_start_ms(&self, limit: &LimitRule) -> u64 {
+        limit::window_start(limit.window, self.at_ms)
+    }
+
+    /// The limits an allowed call charges: the first of each counter name, in order (a counter
+    /// named by several limits is charged once, in the first one's window).
+    pub fn charges(&self) -> impl Iterator<Item = &LimitRule> {
+        self.limits.iter().enumerate().filter_map(|(i, l)| {
+            let first = self.limits.get(..i).is_none_or(|before| before.iter().all(|b| b.counter != l.counter));
+            first.then_some(l)
+        })
+    }
+
+    /// The decision, from `used[i]` = calls already counted for `limits[i]` in the call's window
+    /// before this call (as [`limit::used_before`] reads a slot): exactly what
+    /// [`Engine::evaluate`] decides on the same counters. Fails when `used` does not have one
+    /// count per limit.
+    pub fn finish(&self, used: &[u64]) -> Result<Decision, String> {
+        if used.len() != self.limits.len() {
+            return Err(format!("expected {} counts (one per limit), found {}", self.limits.len(), used.len()));
         }
-        // Step 7: allow; each distinct key is charged once (counters shown after the charge).
-        for s in &mut states {
-            s.used = s.used.saturating_add(1);
-        }
-        allow(self.labels.empty.clone(), states)
+        let empty: Arc<str> = Arc::from("");
+        Ok(limit_step(self.limits.iter(), self.limits.len(), self.grant.clone(), self.at_ms, &empty, |i, l| {
+            used.get(i).copied().unwrap_or(l.max)
+        }))
     }
 }
 
@@ -335,8 +441,8 @@ fn compile_rule(rule: &Rule, base: &str, kind: &str, index: usize, id: &str) -> 
     })
 }
 
-fn compile_limit(l: &Limit, base: &str, index: usize) -> CompiledLimit {
-    CompiledLimit {
+fn compile_limit(l: &Limit, base: &str, index: usize) -> LimitRule {
+    LimitRule {
         counter: Arc::from(l.counter.as_str()),
         window: l.window,
         max: l.max,
@@ -436,6 +542,22 @@ impl Engine {
             None => refusal(Outcome::Deny, self.no_policy_rule.clone(), None, self.no_policy_message.clone()),
             Some(p) => p.decide(&self.counters, call),
         }
+    }
+
+    /// Steps 1–5 of a call and the limits it must reserve, without reading or charging counters:
+    /// for a host that keeps counters elsewhere (see [`LimitPlan`]).
+    pub fn plan(&self, call: &Call<'_>) -> Plan {
+        match &self.policy {
+            None => {
+                Plan::Final(refusal(Outcome::Deny, self.no_policy_rule.clone(), None, self.no_policy_message.clone()))
+            }
+            Some(p) => p.plan(call),
+        }
+    }
+
+    /// Finishes a planned decision from a host-side store's counts (see [`LimitPlan::finish`]).
+    pub fn finish(&self, plan: &LimitPlan, used: &[u64]) -> Result<Decision, String> {
+        plan.finish(used)
     }
 
     /// The upstream failed (a JSON-RPC error) after an allowed call: give its quota back in the

@@ -46,7 +46,7 @@ pub mod validate;
 pub mod wasm;
 
 pub use decision::{CounterState, Decision, Explain, Outcome};
-pub use evaluate::{Call, DEFAULT_GRANT, Engine, Policy, parse_policy};
+pub use evaluate::{Call, DEFAULT_GRANT, Engine, LimitPlan, LimitRule, Plan, Policy, parse_policy};
 pub use limit::{CounterEntry, CounterSnapshot};
 pub use lint::{Warning, lint};
 pub use policy::{

@@ -67,9 +67,18 @@ pub enum WindowCheck {
 ///   00:00, so it refuses rather than risk admitting more than `max` there;
 /// - a slot charged under another window length (the policy changed) reads as empty.
 pub fn check(slot: Option<Slot>, window: Window, max: u64, at_ms: u64) -> WindowCheck {
+    verdict(window, max, at_ms, used_before(slot, window, max, at_ms))
+}
+
+/// How many calls a slot has already counted in the window of `at_ms`, before this call (the
+/// first half of [`check`]): 0 for no slot, a slot charged under another window length, or a
+/// newer window; the slot's `used` or `previous_used` for a window it remembers; `max` for a
+/// window older than both (fail closed). A host-side store (e.g. Redis) must compute exactly this.
+#[inline]
+pub fn used_before(slot: Option<Slot>, window: Window, max: u64, at_ms: u64) -> u64 {
     let w = window.millis();
     let ws = window_start(window, at_ms);
-    let used = match slot {
+    match slot {
         Some(s) if s.window == window => {
             if ws > s.window_start {
                 0
@@ -82,9 +91,16 @@ pub fn check(slot: Option<Slot>, window: Window, max: u64, at_ms: u64) -> Window
             }
         }
         _ => 0,
-    };
+    }
+}
+
+/// Whether one more call at `at_ms` fits when `used` calls are already counted in its window (the
+/// second half of [`check`]; `used` comes from [`used_before`] or from a host-side store).
+#[inline]
+pub fn verdict(window: Window, max: u64, at_ms: u64, used: u64) -> WindowCheck {
+    let ws = window_start(window, at_ms);
     if used.saturating_add(1) > max {
-        let end = ws.saturating_add(w);
+        let end = ws.saturating_add(window.millis());
         WindowCheck::Full { window_start: ws, used, retry_after_ms: end.saturating_sub(at_ms) }
     } else {
         WindowCheck::Fits { window_start: ws, used }

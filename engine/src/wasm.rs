@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::decision::{CounterState, Explain};
-use crate::evaluate::parse_policy;
+use crate::evaluate::{LimitPlan, LimitRule, Plan, parse_policy};
 use crate::limit::{CounterEntry, CounterSnapshot};
 use crate::policy::Window;
 use crate::validate::ValidationError;
@@ -287,6 +287,37 @@ impl PolicyEngine {
     pub fn reset_counters(&mut self) {
         self.engine.reset_counters();
     }
+
+    // ---- host-side counter stores (issue 8): plan, then finish from the store's counts.
+
+    /// Steps 1–5 of a call without reading or charging counters. Returns the plan as JSON (see
+    /// [`plan_json`]).
+    pub fn plan(&self, tool: &str, args_json: &str, grant: Option<String>, at_ms: f64) -> Result<String, EngineError> {
+        let at_ms = timestamp(at_ms)?;
+        let args = arguments(args_json)?;
+        let call = Call { tool, args: args.as_ref(), grant: grant.as_deref().unwrap_or(DEFAULT_GRANT), at_ms };
+        Ok(plan_json(&self.engine.plan(&call)))
+    }
+
+    /// Finishes a `reserve` plan (its JSON, as [`plan_json`] wrote it) from the store's counts:
+    /// `used[i]` = calls already counted for `limits[i]` in the call's window. Returns the
+    /// Decision as a tuple (see [`decision_tuple`]).
+    #[wasm_bindgen(js_name = finishTuple)]
+    pub fn finish_tuple(&self, plan_json: &str, used: Vec<f64>) -> Result<String, EngineError> {
+        let plan = read_plan(&parse_json("plan", "", plan_json)?)?;
+        let mut counts = Vec::with_capacity(used.len());
+        for (i, u) in used.iter().enumerate() {
+            counts.push(count(*u).ok_or_else(|| {
+                EngineError::one(
+                    "plan",
+                    &format!("/used/{i}"),
+                    "a count must be a whole number from 0 to 2^53-1".to_string(),
+                )
+            })?);
+        }
+        let decision = self.engine.finish(&plan, &counts).map_err(|m| EngineError::one("plan", "/used", m))?;
+        Ok(decision_tuple(&decision))
+    }
 }
 
 impl PolicyEngine {
@@ -342,6 +373,123 @@ pub fn validate(policy_json: &str, tools_json: Option<String>) -> Result<String,
 #[wasm_bindgen]
 pub fn version() -> String {
     crate::VERSION.to_string()
+}
+
+// ---------------------------------------------------------------- plans (host-side stores)
+
+/// A count from a JS number: a whole number in 0..=2^53-1.
+fn count(n: f64) -> Option<u64> {
+    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= MAX_SAFE_INTEGER {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "checked above: an integer in 0..=2^53-1"
+        )]
+        Some(n as u64)
+    } else {
+        None
+    }
+}
+
+/// A plan as JSON: `{"kind":"final","decision":{…}}`, or `{"kind":"reserve","tool","grant",
+/// "at_ms","limits":[{counter, window, window_ms, window_start_ms, max, rule, pointer, message}],
+/// "charges":[{counter, window, window_ms, window_start_ms}]}` (STORE-CONTRACT.md).
+pub fn plan_json(plan: &Plan) -> String {
+    let mut out = String::with_capacity(256);
+    match plan {
+        Plan::Final(d) => {
+            out.push_str("{\"kind\":\"final\",\"decision\":");
+            out.push_str(&decision_json(d));
+            out.push('}');
+        }
+        Plan::Reserve(p) => {
+            out.push_str("{\"kind\":\"reserve\",\"tool\":");
+            write_str(&mut out, &p.tool);
+            out.push_str(",\"grant\":");
+            write_str(&mut out, &p.grant);
+            out.push_str(",\"at_ms\":");
+            write_u64(&mut out, p.at_ms);
+            out.push_str(",\"limits\":[");
+            for (i, l) in p.limits.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_planned_window(&mut out, p, l);
+                out.push_str(",\"max\":");
+                write_u64(&mut out, l.max);
+                out.push_str(",\"rule\":");
+                write_str(&mut out, &l.rule);
+                out.push_str(",\"pointer\":");
+                write_str(&mut out, &l.pointer);
+                out.push_str(",\"message\":");
+                write_str(&mut out, &l.message);
+                out.push('}');
+            }
+            out.push_str("],\"charges\":[");
+            for (i, l) in p.charges().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_planned_window(&mut out, p, l);
+                out.push('}');
+            }
+            out.push_str("]}");
+        }
+    }
+    out
+}
+
+/// `{"counter":…,"window":…,"window_ms":…,"window_start_ms":…` (left open).
+fn write_planned_window(out: &mut String, p: &LimitPlan, l: &LimitRule) {
+    out.push_str("{\"counter\":");
+    write_str(out, &l.counter);
+    out.push_str(",\"window\":\"");
+    out.push_str(l.window.as_str());
+    out.push_str("\",\"window_ms\":");
+    write_u64(out, l.window.millis());
+    out.push_str(",\"window_start_ms\":");
+    write_u64(out, p.window_start_ms(l));
+}
+
+/// A `reserve` plan back from JS. The window starts and charges are recomputed from `at_ms` and
+/// the limits, never trusted.
+fn read_plan(v: &Value) -> Result<LimitPlan, EngineError> {
+    const KIND: &str = "plan";
+    let obj = expect_object(KIND, "", v, "a plan")?;
+    let kind = string_field(KIND, "", obj, "kind")?;
+    if kind != "reserve" {
+        return Err(EngineError::one(KIND, "/kind", format!("only a `reserve` plan is finished, found `{kind}`")));
+    }
+    let items = match field(obj, "limits") {
+        Some(Value::Array(items)) => items.as_slice(),
+        Some(other) => {
+            return Err(EngineError::one(
+                KIND,
+                "/limits",
+                format!("`limits` must be an array, found {}", crate::json_type_name(other)),
+            ));
+        }
+        None => return Err(EngineError::one(KIND, "", "missing `limits`".to_string())),
+    };
+    let mut limits = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let base = format!("/limits/{i}");
+        let l = expect_object(KIND, &base, item, "a limit")?;
+        limits.push(LimitRule {
+            counter: Arc::from(string_field(KIND, &base, l, "counter")?),
+            window: window_field(KIND, &base, l)?,
+            max: u64_field(KIND, &base, l, "max")?,
+            rule: Arc::from(string_field(KIND, &base, l, "rule")?),
+            pointer: Arc::from(string_field(KIND, &base, l, "pointer")?),
+            message: Arc::from(string_field(KIND, &base, l, "message")?),
+        });
+    }
+    Ok(LimitPlan {
+        tool: Arc::from(string_field(KIND, "", obj, "tool")?),
+        grant: Arc::from(string_field(KIND, "", obj, "grant")?),
+        at_ms: u64_field(KIND, "", obj, "at_ms")?,
+        limits,
+    })
 }
 
 // ---------------------------------------------------------------- JSON in

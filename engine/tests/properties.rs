@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use serde_json::{Map, Number, Value, json};
 use toolgate_engine::trace::{self, TraceCall};
 use toolgate_engine::{
-    AllTools, Call, Condition, CounterSnapshot, DefaultAction, Engine, Limit, Op, Outcome, Policy, PolicyDoc,
+    AllTools, Call, Condition, CounterSnapshot, DefaultAction, Engine, Limit, Op, Outcome, Plan, Policy, PolicyDoc,
     RequireEntry, Rule, Scope, ToolRules, Window, filter_tools, json as tjson, parse_policy, parse_policy_doc,
     parse_tool_list,
 };
@@ -799,4 +799,153 @@ fn the_model_agrees_with_a_worked_example() {
     );
     assert_eq!(m.decide(&doc, "u", "g", T0 + 2).rule, "(default deny)");
     assert_eq!(m.decide(&doc, "t", "g", T0 + 60_000).counters, vec![("a".to_string(), T0 + 60_000, 1)]);
+}
+
+// --- host-side counter stores: plan → store → finish -------------------------------------------
+
+/// A counter store written from STORE-CONTRACT.md's slot semantics, not from the engine's code:
+/// what the gateway's Redis script does, in memory.
+#[derive(Default)]
+struct ContractStore {
+    /// (grant, counter) → (w, ws, used, prev)
+    slots: BTreeMap<(String, String), (u64, u64, u64, u64)>,
+}
+
+impl ContractStore {
+    fn read(&self, grant: &str, counter: &str, w: u64, window_start: u64, max: u64) -> u64 {
+        match self.slots.get(&(grant.to_string(), counter.to_string())) {
+            None => 0,
+            Some(&(sw, _, _, _)) if sw != w => 0,
+            Some(&(_, ws, used, prev)) => {
+                if window_start > ws {
+                    0
+                } else if window_start == ws {
+                    used
+                } else if window_start + w == ws {
+                    prev
+                } else {
+                    max
+                }
+            }
+        }
+    }
+
+    /// Reads every limit; charges every charge when all fit. Returns the counts read.
+    fn reserve(&mut self, plan: &toolgate_engine::LimitPlan) -> Vec<u64> {
+        let used: Vec<u64> = plan
+            .limits
+            .iter()
+            .map(|l| self.read(&plan.grant, &l.counter, l.window.millis(), plan.window_start_ms(l), l.max))
+            .collect();
+        if plan.limits.iter().zip(&used).any(|(l, u)| u + 1 > l.max) {
+            return used;
+        }
+        for l in plan.charges() {
+            let (w, start) = (l.window.millis(), plan.window_start_ms(l));
+            let slot = self.slots.entry((plan.grant.to_string(), l.counter.to_string())).or_insert((w, start, 0, 0));
+            if slot.0 != w {
+                *slot = (w, start, 0, 0);
+            } else if start > slot.1 {
+                let prev = if start - w == slot.1 { slot.2 } else { 0 };
+                *slot = (w, start, 0, prev);
+            }
+            if start == slot.1 {
+                slot.2 += 1;
+            } else if start + w == slot.1 {
+                slot.3 += 1;
+            }
+        }
+        used
+    }
+
+    fn release(&mut self, d: &toolgate_engine::Decision) {
+        for c in &d.counters {
+            let w = c.window.millis();
+            if let Some(slot) = self.slots.get_mut(&(c.grant.to_string(), c.counter.to_string())) {
+                if slot.0 != w {
+                    continue;
+                }
+                if slot.1 == c.window_start_ms {
+                    slot.2 = slot.2.saturating_sub(1);
+                } else if slot.1 == c.window_start_ms + w {
+                    slot.3 = slot.3.saturating_sub(1);
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A host-side store that follows the contract's slot semantics, driven by `plan` and
+    /// `finish`, decides every call exactly as the in-memory `evaluate` — late calls, several
+    /// grants, shared counters and releases included.
+    #[test]
+    fn plan_then_a_contract_store_then_finish_equals_evaluate(
+        doc in arb_doc(),
+        steps in arb_steps(true, true, 60),
+    ) {
+        let policy = compile(&doc);
+        let mut memory = Engine::new(Some(policy.clone()));
+        let planner = Engine::new(Some(policy));
+        let mut store = ContractStore::default();
+        let mut at = T0;
+        let mut decisions: Vec<(toolgate_engine::Decision, toolgate_engine::Decision)> = Vec::new();
+        let mut released = std::collections::BTreeSet::new();
+        for s in &steps {
+            match s {
+                Step::Call { tool, grant, dt, args, upstream_error } => {
+                    at = advance(at, *dt);
+                    let mut call = Call::new(tool_name(*tool), at).with_grant(GRANTS[*grant]);
+                    if let Some(a) = args { call = call.with_args(a); }
+                    let expected = memory.evaluate(&call);
+                    let got = match planner.plan(&call) {
+                        Plan::Final(d) => {
+                            prop_assert!(d.counters.is_empty(), "a final plan reads no counters: {:?}", d);
+                            d
+                        }
+                        Plan::Reserve(p) => {
+                            prop_assert_eq!(p.charges().count(), {
+                                let mut names: Vec<_> = p.limits.iter().map(|l| &l.counter).collect();
+                                names.sort();
+                                names.dedup();
+                                names.len()
+                            });
+                            let used = store.reserve(&p);
+                            planner.finish(&p, &used).unwrap()
+                        }
+                    };
+                    prop_assert_eq!(&got, &expected, "call {:?}", call);
+                    decisions.push((expected, got));
+                    if *upstream_error {
+                        released.insert(decisions.len() - 1);
+                        let (e, g) = decisions.last().unwrap();
+                        memory.release(e);
+                        if g.outcome == Outcome::Allow { store.release(g); }
+                    }
+                }
+                Step::Release(k) => {
+                    if !decisions.is_empty() && released.insert(k % decisions.len()) {
+                        let (e, g) = &decisions[k % decisions.len()];
+                        memory.release(e);
+                        if g.outcome == Outcome::Allow { store.release(g); }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn finish_refuses_counts_that_do_not_match_the_plan() {
+    let engine = Engine::from_text(
+        r#"{"version":"1","default":"allow","tools":{"t":{"limits":[{"counter":"c","window":"minute","max":1}]}}}"#,
+    )
+    .unwrap();
+    let Plan::Reserve(p) = engine.plan(&Call::new("t", T0)) else { panic!("t has a limit") };
+    assert_eq!(engine.finish(&p, &[]).unwrap_err(), "expected 1 counts (one per limit), found 0");
+    assert_eq!(engine.finish(&p, &[1]).unwrap().outcome, Outcome::RateLimited);
+    assert_eq!(engine.finish(&p, &[0]).unwrap().counters[0].used, 1);
+    assert!(matches!(Engine::new(None).plan(&Call::new("t", T0)), Plan::Final(d) if &*d.rule == "(no policy)"));
 }
