@@ -107,8 +107,20 @@ function rng(seed) {
 
 function randomPolicy(r) {
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
-  const limit = () => ({ counter: pick(['c0', 'c1', 'c2']), window: pick(['minute', 'minute', 'hour']), max: 1 + Math.floor(r() * 3) });
-  const limits = () => Array.from({ length: Math.floor(r() * 3) }, limit);
+  // A counter has one window per policy (the validator requires it); a reload may change it.
+  const windows = { c0: pick(['minute', 'hour']), c1: pick(['minute', 'minute', 'hour']), c2: 'minute' };
+  const limit = () => {
+    const counter = pick(['c0', 'c1', 'c2']);
+    return { counter, window: windows[counter], max: 1 + Math.floor(r() * 3) };
+  };
+  const limits = () => {
+    const out = [];
+    for (let n = Math.floor(r() * 3); n > 0; n--) {
+      const l = limit();
+      if (!out.some((x) => x.counter === l.counter)) out.push(l);
+    }
+    return out;
+  };
   const tools = {};
   for (const name of ['t0', 't1', 't2']) {
     if (r() < 0.15) continue;
@@ -127,6 +139,7 @@ test('decisions through the Redis store equal the in-memory engine on random pol
   const file = join(dir, 'policy.json');
   const base = Date.UTC(2026, 0, 1, 12, 0, 0);
   let compared = 0;
+  const seen = { allow: 0, deny: 0, hidden: 0, rate_limited: 0, released: 0 };
   for (let seed = 1; seed <= 40; seed++) {
     const r = rng(seed);
     const text = JSON.stringify(randomPolicy(r), null, 2);
@@ -141,14 +154,24 @@ test('decisions through the Redis store equal the in-memory engine on random pol
         // Mostly forward in time, sometimes across a window edge, sometimes late (another clock).
         const step = r();
         at = step < 0.1 ? Math.max(base, at - Math.floor(r() * 70_000)) : at + Math.floor(r() * (step < 0.8 ? 4_000 : 90_000));
+        if (i === 30 && r() < 0.5) {
+          // A hot reload to another random policy, counters kept (a counter's window may change).
+          const next = JSON.stringify(randomPolicy(r), null, 2);
+          writeFileSync(file, next);
+          assert.equal(holder.reload(), next === text ? 'unchanged' : 'applied');
+          memory.setPolicy(next);
+        }
         const call = { tool: `t${Math.floor(r() * 4)}`, grant: `s${seed}-g${Math.floor(r() * 2)}`, at_ms: at, args: { n: Math.floor(r() * 10) } };
         const expected = memory.evaluate(call);
         const { decision, ticket } = await store.decide(call);
         assert.deepEqual(decision, expected, `seed ${seed}, call ${i}: ${JSON.stringify(call)}\npolicy: ${text}`);
         compared += 1;
+        seen[expected.outcome] += 1;
         if (expected.outcome === 'allow' && r() < 0.25) {
           // The upstream answered with an error: both give the quota back — once, even if asked twice.
-          assert.equal(await store.release(ticket), memory.release(expected) > 0, `seed ${seed}, release of call ${i}`);
+          const released = await store.release(ticket);
+          assert.equal(released, memory.release(expected) > 0, `seed ${seed}, release of call ${i}`);
+          if (released) seen.released += 1;
           assert.equal(await store.release(ticket), false);
         } else {
           store.settle(ticket);
@@ -160,4 +183,7 @@ test('decisions through the Redis store equal the in-memory engine on random pol
     }
   }
   assert.equal(compared, 40 * 60);
+  t.diagnostic(JSON.stringify(seen));
+  // Every path was exercised, not only the easy one.
+  for (const k of ['allow', 'deny', 'hidden', 'rate_limited', 'released']) assert.ok(seen[k] >= 20, `${k}: ${JSON.stringify(seen)}`);
 });
