@@ -34,7 +34,8 @@ import { Session, connectClient } from './session.mjs';
 export async function startGateway(o) {
   const holder = new PolicyHolder(o.policy);
   if (o.watch !== false) holder.watch();
-  const store = o.redis ? new RedisStore(holder, o.redis) : new MemoryStore(holder);
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const store = o.redis ? new RedisStore(holder, o.redis, { markerTtlMs: 2 * timeoutMs + 10_000 }) : new MemoryStore(holder);
   if (store.kind === 'redis') await store.connect();
   const audit = o.audit ? new JsonLines(o.audit) : null;
   const record = o.record ? new JsonLines(o.record) : null;
@@ -54,7 +55,7 @@ export async function startGateway(o) {
     shadow: o.shadow === true,
     grant,
     onclosed,
-    timeoutMs: o.timeoutMs ?? 60_000,
+    timeoutMs,
   });
 
   let http = null;

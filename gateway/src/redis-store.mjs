@@ -8,10 +8,10 @@
 // one hash per (grant, counter) with fields `w` (window ms), `ws` (newest charged window start),
 // `used` and `prev` (the count of window `ws − w`).
 //
-// Reservations are idempotent: a marker key per reservation id holds the script's answer while the
-// call is in flight, so a retried script returns the same answer without charging twice. Release
-// (the upstream answered a JSON-RPC error) deletes the marker and, only if that removed it, credits
-// the window each counter was charged in — once. Every key has a relative expiry (PEXPIRE: the
+// Reservations are idempotent: a marker key per reservation id holds the script's answer (relative
+// expiry: 2 × the upstream timeout + 10 s), so a retried script returns the same answer without
+// charging twice. Release (the upstream answered a JSON-RPC error) deletes the marker and, only if
+// that removed it, credits the window each counter was charged in — once. Every key has a relative expiry (PEXPIRE: the
 // caller's clock never decides when Redis deletes a key).
 //
 // Redis unreachable, slow or erroring → the call is refused ("rate-limit store unavailable"), never
@@ -112,8 +112,6 @@ end
 return released
 `;
 
-/** A marker outlives its call by this much at most (a release after that gives nothing back). */
-const MARKER_TTL_MAX_MS = 60 * 60 * 1000;
 
 const enc = (s) => encodeURIComponent(s);
 /** `tg:{<grant>}:<counter>`: the grant is the hash tag, so one call's keys share a Cluster slot. */
@@ -138,13 +136,18 @@ export class RedisStore {
    * @param holder the PolicyHolder (its engine plans and finishes decisions)
    * @param url `redis://…`, `rediss://…` or `unix:///path/to/redis.sock`
    */
-  constructor(holder, url, { commandTimeoutMs = 500, connectTimeoutMs = 1000 } = {}) {
+  /**
+   * @param options.markerTtlMs how long a reservation's marker lives: a release after that gives
+   *   nothing back (the quota stays charged). The gateway passes 2 × its upstream timeout + 10 s.
+   */
+  constructor(holder, url, { commandTimeoutMs = 500, connectTimeoutMs = 1000, markerTtlMs = 130_000 } = {}) {
     if (typeof holder.engine.plan !== 'function' || typeof holder.engine.finish !== 'function') {
       throw new Error('--redis needs a toolgate package with PolicyEngine.plan and finish');
     }
     this.holder = holder;
     this.kind = 'redis';
     this.connectTimeoutMs = connectTimeoutMs;
+    this.markerTtlMs = String(Math.max(1000, Math.floor(markerTtlMs)));
     this.prefix = randomBytes(12).toString('hex');
     this.seq = 0;
     this.down = null;
@@ -208,15 +211,12 @@ export class RedisStore {
     const id = `${this.prefix}-${(this.seq++).toString(36)}`;
     const marker = markerKey(plan.grant, id);
     const keys = [marker, ...counters.map((c) => slotKey(plan.grant, c))];
-    let longest = 0;
-    const args = ['0', String(plan.limits.length)];
+    const args = [this.markerTtlMs, String(plan.limits.length)];
     for (const l of plan.limits) args.push(String(index.get(l.counter)), String(l.window_ms), String(l.window_start_ms), String(l.max));
     args.push(String(plan.charges.length));
     for (const c of plan.charges) {
-      longest = Math.max(longest, c.window_ms);
       args.push(String(index.get(c.counter)), String(c.window_ms), String(c.window_start_ms), String(3 * c.window_ms));
     }
-    args[0] = String(Math.max(1000, Math.min(2 * longest, MARKER_TTL_MAX_MS)));
     let answer;
     try {
       answer = await this.#reserve(keys, args);
@@ -264,11 +264,9 @@ export class RedisStore {
     }
   }
 
-  /** The call ended without an upstream error: its marker is no longer needed. */
+  /** The call ended without an upstream error: nothing to give back (the marker expires). */
   settle(ticket) {
-    if (ticket === null || ticket.done) return;
-    ticket.done = true;
-    this.client.sendCommand(['DEL', ticket.marker]).catch(() => {});
+    if (ticket !== null) ticket.done = true;
   }
 
   async close() {
