@@ -7,7 +7,7 @@
 // and the cost of the decision alone in-process (memory store vs Redis store).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -50,18 +50,23 @@ async function connect(command, args) {
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-async function latency(client) {
-  const call = (i) => client.callTool({ name: 'get-sum', arguments: { a: i, b: 1 } });
-  for (let i = 0; i < WARMUP; i++) await call(i);
-  const times = [];
+/** Interleaved: call i goes to every path in turn, so every path sees the same machine load. */
+async function latencies(clients) {
+  const call = (client, i) => client.callTool({ name: 'get-sum', arguments: { a: i, b: 1 } });
+  for (let i = 0; i < WARMUP; i++) for (const c of clients) await call(c, i);
+  const times = clients.map(() => []);
   for (let i = 0; i < CALLS; i++) {
-    const t0 = performance.now();
-    const r = await call(i);
-    times.push(performance.now() - t0);
-    if (r.isError) throw new Error(`call refused: ${JSON.stringify(r)}`);
+    for (let k = 0; k < clients.length; k++) {
+      const t0 = performance.now();
+      const r = await call(clients[k], i);
+      times[k].push(performance.now() - t0);
+      if (r.isError) throw new Error(`call refused: ${JSON.stringify(r)}`);
+    }
   }
-  times.sort((a, b) => a - b);
-  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99) };
+  return times.map((t) => {
+    t.sort((a, b) => a - b);
+    return { p50: quantile(t, 0.5), p99: quantile(t, 0.99) };
+  });
 }
 
 async function throughput(client) {
@@ -120,14 +125,12 @@ try {
     ['gateway, memory', process.execPath, [BIN, '--policy', policyFile, '--', process.execPath, EVERYTHING, 'stdio']],
   ];
   if (redis) paths.push(['gateway, redis', process.execPath, [BIN, '--policy', policyFile, '--redis', redis.url, '--', process.execPath, EVERYTHING, 'stdio']]);
-  for (const [name, command, args] of paths) {
-    const client = await connect(command, args);
-    const l = await latency(client);
-    const tput = await throughput(client);
-    rows.push({ name, ...l, tput });
-    await client.close();
-  }
-  console.log(`tools/call get-sum, ${CALLS} calls after ${WARMUP} warm-up, stdio both sides; Node ${process.version}`);
+  const clients = [];
+  for (const [, command, args] of paths) clients.push(await connect(command, args));
+  const lat = await latencies(clients);
+  for (let k = 0; k < paths.length; k++) rows.push({ name: paths[k][0], ...lat[k], tput: await throughput(clients[k]) });
+  await Promise.all(clients.map((c) => c.close()));
+  console.log(`tools/call get-sum, ${CALLS} calls per path after ${WARMUP} warm-up, paths interleaved, stdio both sides; Node ${process.version}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
   console.log(`${'path'.padEnd(18)} ${'p50'.padStart(9)} ${'p99'.padStart(9)}   ${'added p50'.padStart(9)} ${'added p99'.padStart(9)}   calls/s (${INFLIGHT} in flight)`);
   const [d] = rows;
   for (const r of rows) {
