@@ -5,10 +5,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
+import { createClient } from 'redis';
 import { PolicyEngine } from 'toolgate';
 
 import { PolicyHolder } from '../src/policy.mjs';
-import { RedisStore } from '../src/redis-store.mjs';
+import { RELEASE_LUA, RESERVE_LUA, RedisStore, markerKey, slotKey } from '../src/redis-store.mjs';
 import { EVERYTHING, child, stdioGateway, text, workdir, writeJson } from './helpers.mjs';
 
 async function startRedis(t, dir) {
@@ -186,4 +187,38 @@ test('decisions through the Redis store equal the in-memory engine on random pol
   t.diagnostic(JSON.stringify(seen));
   // Every path was exercised, not only the easy one.
   for (const k of ['allow', 'deny', 'hidden', 'rate_limited', 'released']) assert.ok(seen[k] >= 20, `${k}: ${JSON.stringify(seen)}`);
+});
+
+test('a retried reservation returns the same answer without charging twice; release gives back once, into the charged window', async (t) => {
+  const dir = workdir(t);
+  const redis = await startRedis(t, dir);
+  const client = createClient({ socket: { path: redis.url.slice('unix://'.length), reconnectStrategy: false } });
+  client.on('error', () => {});
+  await client.connect();
+  const evalLua = (script, keys, args) => client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args]);
+  const W = 60_000;
+  const ws = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const slot = slotKey('alice', 'calls');
+  const reserve = (id, start) => evalLua(RESERVE_LUA, [markerKey('alice', id), slot], ['60000', '1', '1', String(W), String(start), '2', '1', '1', String(W), String(start), String(3 * W)]);
+
+  assert.equal(await reserve('r1', ws), 'A:0');
+  assert.equal(await reserve('r1', ws), 'A:0', 'the retry answers as the first attempt');
+  assert.deepEqual(await client.hGetAll(slot), { w: String(W), ws: String(ws), used: '1', prev: '0' });
+  assert.equal(await reserve('r2', ws), 'A:1');
+  assert.equal(await reserve('r3', ws), 'R:2', 'max 2: the third is refused and charges nothing');
+  assert.equal(await client.exists(markerKey('alice', 'r3')), 0);
+  // The next window starts; r1's window becomes `prev`.
+  assert.equal(await reserve('r4', ws + W), 'A:0');
+  assert.deepEqual(await client.hGetAll(slot), { w: String(W), ws: String(ws + W), used: '1', prev: '2' });
+  // Releasing r1 credits the window it was charged in (now `prev`), once.
+  const release = (id, start) => evalLua(RELEASE_LUA, [markerKey('alice', id), slot], ['1', String(W), String(start)]);
+  assert.equal(await release('r1', ws), 1);
+  assert.equal(await release('r1', ws), 0);
+  assert.deepEqual(await client.hGetAll(slot), { w: String(W), ws: String(ws + W), used: '1', prev: '1' });
+  // Every key expires relative to now (never at a caller's clock).
+  const ttl = await client.pTTL(slot);
+  assert.ok(ttl > 0 && ttl <= 3 * W, String(ttl));
+  const markerTtl = await client.pTTL(markerKey('alice', 'r4'));
+  assert.ok(markerTtl > 0 && markerTtl <= 60_000, String(markerTtl));
+  await client.close();
 });
