@@ -198,6 +198,8 @@ export function createApi(raw, loader) {
   /** A policy with its rate-limit counters: what a gateway keeps per upstream server. */
   class PolicyEngine {
     #raw = null;
+    /** Decision object → the reservation the engine gave it (what makes `release` once-only). */
+    #reservations = new WeakMap();
 
     /** @param policy policy.json text, a policy object, or `null` (no policy attached: every call is denied) */
     constructor(policy) {
@@ -229,7 +231,10 @@ export function createApi(raw, loader) {
 
     /** Decides a call and, when allowed, charges its quota. `at_ms` defaults to `Date.now()`. */
     evaluate(call) {
-      return fromTuple(decide(this.#live(), 'evaluateTuple', call));
+      const t = JSON.parse(decide(this.#live(), 'evaluateTuple', call));
+      const d = decisionAt(t, 0);
+      if (t[7] !== null) this.#reservations.set(d, t[7]);
+      return d;
     }
 
     /** `evaluate`, returning the Decision as JSON text (exact integers beyond 2^53; no parsing cost). */
@@ -247,14 +252,17 @@ export function createApi(raw, loader) {
       return decide(this.#live(), 'check', call);
     }
 
-    /** The upstream answered an allowed call with a JSON-RPC error: gives its quota back. */
+    /**
+     * The upstream answered an allowed call with a JSON-RPC error: gives its quota back, at most
+     * once per decision (the object `evaluate` returned; a copy is identified by its content).
+     */
     release(decision) {
       if (decision === null || typeof decision !== 'object' || Array.isArray(decision)) {
         throw fail('decision', '', `expected the Decision returned by evaluate, found ${describe(decision)}`);
       }
       const text = jsonText(decision, 'decision', '', 'the decision');
       try {
-        return this.#live().release(text);
+        return this.#live().release(text, this.#reservations.get(decision));
       } catch (e) {
         throw typed(e);
       }

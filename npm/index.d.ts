@@ -405,7 +405,12 @@ export class PolicyEngine {
   /** `check`, returning the Decision as JSON text. */
   checkJson(call: Call): string;
 
-  /** The upstream answered an allowed call with a JSON-RPC error: gives its quota back. Returns how many counters were released. */
+  /**
+   * The upstream answered an allowed call with a JSON-RPC error: gives its quota back in the window
+   * it was charged in, at most once. Pass the object `evaluate` returned: releasing it again (or a
+   * copy of it) gives nothing. A copy that lost its identity (a JSON round trip, `evaluateJson`) is
+   * matched by content and released at most once per content. Returns how many counters were released.
+   */
   release(decision: Decision): number;
 
   /**

@@ -74,8 +74,18 @@ pub struct CounterState {
     pub max: u64,
 }
 
+/// Which charge an allowed decision made: assigned by [`crate::Engine::evaluate`] so that
+/// [`crate::Engine::release`] gives its quota back at most once. Not part of the Decision's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Reservation {
+    /// The engine that charged (unique in the process).
+    pub engine: u64,
+    /// The charge's sequence number in that engine (from 1).
+    pub seq: u64,
+}
+
 /// The decision for one `tools/call` (shape of `interfaces.md` § Decision).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Decision {
     /// allow | deny | hidden | rate_limited.
     pub outcome: Outcome,
@@ -91,6 +101,23 @@ pub struct Decision {
     pub explain: Vec<Explain>,
     /// The state after this call of every counter that applied to it.
     pub counters: Vec<CounterState>,
+    /// The charge an allowed decision made (`None` for refusals, `check`, `finish`, and copies
+    /// read back from JSON). Bookkeeping, not part of the decision: never serialised, and ignored
+    /// by `==`.
+    #[serde(skip)]
+    pub reservation: Option<Reservation>,
+}
+
+impl PartialEq for Decision {
+    fn eq(&self, other: &Self) -> bool {
+        self.outcome == other.outcome
+            && self.rule == other.rule
+            && self.pointer == other.pointer
+            && self.message == other.message
+            && self.retry_after_ms == other.retry_after_ms
+            && self.explain == other.explain
+            && self.counters == other.counters
+    }
 }
 
 impl Decision {

@@ -6,7 +6,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::{Map, Value};
 
 use crate::condition::CompiledCondition;
-use crate::decision::{CounterState, Decision, Explain, Outcome};
+use crate::decision::{CounterState, Decision, Explain, Outcome, Reservation};
 use crate::limit::{self, CounterSnapshot, Counters, WindowCheck};
 use crate::policy::{DefaultAction, Limit, PolicyDoc, RequireEntry, Rule, Window, escape_pointer_segment, pointer};
 use crate::validate::{ValidationError, parse_policy_doc};
@@ -219,6 +219,10 @@ impl Policy {
 
     /// Steps 2–5: the tool's compiled rules when the call passes hidden, default, argument,
     /// `require` and `deny_if` checks; otherwise the refusal.
+    #[expect(
+        clippy::result_large_err,
+        reason = "the refusal is the result; boxing it would cost an allocation per refusal"
+    )]
     fn screen(&self, call: &Call<'_>) -> Result<&CompiledTool, Decision> {
         // Step 2: hidden.
         if !self.is_visible(call.tool) {
@@ -456,7 +460,16 @@ fn compile_limit(l: &Limit, base: &str, index: usize) -> LimitRule {
 }
 
 fn refusal(outcome: Outcome, rule: Arc<str>, pointer: Option<Arc<str>>, message: Arc<str>) -> Decision {
-    Decision { outcome, rule, pointer, message, retry_after_ms: None, explain: Vec::new(), counters: Vec::new() }
+    Decision {
+        outcome,
+        rule,
+        pointer,
+        message,
+        retry_after_ms: None,
+        explain: Vec::new(),
+        counters: Vec::new(),
+        reservation: None,
+    }
 }
 
 fn allow(empty: Arc<str>, counters: Vec<CounterState>) -> Decision {
@@ -468,6 +481,7 @@ fn allow(empty: Arc<str>, counters: Vec<CounterState>) -> Decision {
         retry_after_ms: None,
         explain: Vec::new(),
         counters,
+        reservation: None,
     }
 }
 
@@ -498,6 +512,43 @@ pub struct Engine {
     counters: Counters,
     no_policy_rule: Arc<str>,
     no_policy_message: Arc<str>,
+    /// This engine's id in its reservations (unique in the process).
+    instance: u64,
+    /// The sequence number of the next charge.
+    next_seq: u64,
+    /// Charges made before this sequence number predate the current counters (reset or import).
+    valid_from: u64,
+    releases: Releases,
+}
+
+/// Engine ids for [`Reservation`]s: unique in the process.
+static ENGINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Most releases remembered at once. Past it (after sweeping), a release gives nothing back: the
+/// engine cannot prove it would not be a second release, so it keeps the quota charged.
+pub const MAX_REMEMBERED_RELEASES: usize = 100_000;
+
+/// One charge of a released decision: `(grant, counter, window, window start, used after)`.
+type Charge = (Arc<str>, Arc<str>, Window, u64, u64);
+
+/// What makes `release` once-only: every released decision, by content, with how it was
+/// identified. Entries are swept once the counters no longer know any of their windows (a release
+/// there changes nothing anyway).
+#[derive(Debug, Clone, Default)]
+struct Releases {
+    by_content: HashMap<Box<[Charge]>, Released>,
+    /// Entries (sequence numbers plus copies) remembered.
+    len: usize,
+    /// Sweep when `len` reaches this.
+    sweep_at: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Released {
+    /// Released through a copy without its reservation (e.g. read back from JSON).
+    copy: bool,
+    /// Released reservations with this content.
+    seqs: Vec<u64>,
 }
 
 impl Engine {
@@ -508,6 +559,10 @@ impl Engine {
             counters: Counters::default(),
             no_policy_rule: Arc::from(RULE_NO_POLICY),
             no_policy_message: Arc::from(MESSAGE_NO_POLICY),
+            instance: ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            next_seq: 1,
+            valid_from: 1,
+            releases: Releases::default(),
         }
     }
 
@@ -528,9 +583,11 @@ impl Engine {
 
     /// Evaluates a call and, when allowed, charges its quota.
     pub fn evaluate(&mut self, call: &Call<'_>) -> Decision {
-        let d = self.check(call);
-        if d.outcome == Outcome::Allow {
+        let mut d = self.check(call);
+        if d.outcome == Outcome::Allow && !d.counters.is_empty() {
             self.counters.charge_all(&d.counters);
+            d.reservation = Some(Reservation { engine: self.instance, seq: self.next_seq });
+            self.next_seq = self.next_seq.saturating_add(1);
         }
         d
     }
@@ -561,16 +618,83 @@ impl Engine {
     }
 
     /// The upstream failed (a JSON-RPC error) after an allowed call: give its quota back in the
-    /// window it was charged in. Returns how many counters were released.
+    /// window it was charged in, at most once. Returns how many counters were released.
+    ///
+    /// The decision (or a clone) carries the [`Reservation`] `evaluate` gave it: each reservation
+    /// is released once. A copy without it (read back from JSON) is identified by its content and
+    /// released once per content — and not at all when a decision with the same content was
+    /// already released: when two outstanding decisions are identical, their copies cannot be told
+    /// apart, so the engine keeps the quota charged rather than risk giving it back twice.
     pub fn release(&mut self, decision: &Decision) -> usize {
-        if decision.outcome != Outcome::Allow {
+        if decision.outcome != Outcome::Allow || decision.counters.is_empty() {
             return 0;
         }
-        decision
+        let seq = match decision.reservation {
+            Some(r) if r.engine == self.instance && r.seq >= self.valid_from && r.seq < self.next_seq => Some(r.seq),
+            // Charged by another engine (e.g. before a restart that imported the counters) or before
+            // the counters were replaced: known by content only, like a copy.
+            _ => None,
+        };
+        let content: Box<[Charge]> = decision
+            .counters
+            .iter()
+            .map(|c| (c.grant.clone(), c.counter.clone(), c.window, c.window_start_ms, c.used))
+            .collect();
+        if let Some(r) = self.releases.by_content.get(&content) {
+            let again = match seq {
+                Some(seq) => r.copy || r.seqs.contains(&seq),
+                None => true,
+            };
+            if again {
+                return 0;
+            }
+        }
+        if self.releases.len >= self.releases.sweep_at.max(64) {
+            self.sweep_releases();
+            if self.releases.len >= MAX_REMEMBERED_RELEASES {
+                return 0;
+            }
+        }
+        let released = decision
             .counters
             .iter()
             .filter(|s| self.counters.release(&s.grant, &s.counter, s.window, s.window_start_ms))
-            .count()
+            .count();
+        if released > 0 {
+            let entry = self.releases.by_content.entry(content).or_default();
+            match seq {
+                Some(seq) => entry.seqs.push(seq),
+                None => entry.copy = true,
+            }
+            self.releases.len += 1;
+        }
+        released
+    }
+
+    /// Forgets releases whose windows the counters no longer know.
+    fn sweep_releases(&mut self) {
+        let counters = &self.counters;
+        self.releases
+            .by_content
+            .retain(|content, _| content.iter().any(|(g, c, w, ws, _)| counters.knows(g, c, *w, *ws)));
+        self.releases.len = self.releases.by_content.values().map(|r| r.seqs.len() + usize::from(r.copy)).sum();
+        self.releases.sweep_at = self.releases.len.saturating_mul(2);
+    }
+
+    /// This engine's id in the [`Reservation`]s it gives (unique in the process).
+    pub fn id(&self) -> u64 {
+        self.instance
+    }
+
+    /// Releases remembered to keep `release` once-only (bounded by [`MAX_REMEMBERED_RELEASES`]).
+    pub fn remembered_releases(&self) -> usize {
+        self.releases.len
+    }
+
+    /// Forgets the reservations and releases of the counters being replaced.
+    fn new_counters(&mut self) {
+        self.valid_from = self.next_seq;
+        self.releases = Releases::default();
     }
 
     /// Counter state in deterministic order.
@@ -579,13 +703,17 @@ impl Engine {
     }
 
     /// Replaces the counters with a snapshot (all or nothing).
+    /// Decisions made before it can no longer be released.
     pub fn import_state(&mut self, snapshot: &CounterSnapshot) -> Result<(), String> {
-        self.counters.restore(snapshot)
+        self.counters.restore(snapshot)?;
+        self.new_counters();
+        Ok(())
     }
 
-    /// Forgets every counter.
+    /// Forgets every counter. Decisions made before it can no longer be released.
     pub fn reset_counters(&mut self) {
         self.counters.clear();
+        self.new_counters();
     }
 
     /// `tools/list` visibility of a tool under this engine's policy (`false` with no policy).

@@ -204,6 +204,14 @@ impl Counters {
         true
     }
 
+    /// Whether a release into `(grant, counter)`'s window starting at `window_start` could still
+    /// change it: the slot has the same window length and remembers that window or a later one
+    /// not yet two windows on.
+    pub fn knows(&self, grant: &str, counter: &str, window: Window, window_start: u64) -> bool {
+        self.get(grant, counter)
+            .is_some_and(|s| s.window == window && s.window_start <= window_start.saturating_add(window.millis()))
+    }
+
     /// Forgets every counter.
     pub fn clear(&mut self) {
         self.by_grant.clear();

