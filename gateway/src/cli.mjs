@@ -172,7 +172,6 @@ export async function main(argv) {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   if (o.listen === undefined) {
-    await gateway.closed;
-    await stop(0);
+    await stop(await gateway.closed);
   }
 }

@@ -64,7 +64,7 @@ export async function startGateway(o) {
     if (o.listen) return;
     // Bounded: one message larger than 8 MiB closes the session.
     const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: 8 * 1024 * 1024 });
-    stdio = new Session(ctx(o.grant ?? 'default', () => resolve()), transport);
+    stdio = new Session(ctx(o.grant ?? 'default', (session) => resolve(session.failed ? 1 : 0)), transport);
     // The SDK's stdio transport does not end with its input: the agent hanging up ends the session.
     process.stdin.once('end', () => void stdio.close());
   });
@@ -89,7 +89,7 @@ export async function startGateway(o) {
     store,
     /** HTTP: the bound port. */
     port: http?.port,
-    /** stdio: resolves when the session ends. */
+    /** stdio: resolves when the session ends, with the exit code (1: the upstream failed). */
     closed,
     async close() {
       await stdio?.close();

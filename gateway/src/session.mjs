@@ -135,6 +135,8 @@ export class Session {
     this.localId = randomUUID();
     this.grant = ctx.grant;
     this.closed = false;
+    /** The session ended because the upstream failed (a stdio gateway then exits 1). */
+    this.failed = false;
     this.server = null;
     this.client = null;
     this.lastSeen = Date.now();
@@ -175,6 +177,7 @@ export class Session {
       this.wire = transport.wire;
     } catch (e) {
       logLine(`upstream: cannot connect (${e?.message ?? e})`);
+      this.failed = true;
       await this.down
         .send({ jsonrpc: '2.0', id: message.id, error: { code: ErrorCode.InternalError, message: `upstream unavailable: ${e?.message ?? e}` } })
         .catch(() => {});
@@ -183,7 +186,10 @@ export class Session {
     if (this.closed) return void this.client.close();
     this.server = this.#makeServer();
     this.client.onclose = () => {
-      if (!this.closed) logLine(`upstream: connection closed (session ${this.id})`);
+      if (!this.closed) {
+        logLine(`upstream: connection closed (session ${this.id})`);
+        this.failed = true;
+      }
       void this.close();
     };
     await this.server.connect(this.down);

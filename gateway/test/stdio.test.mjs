@@ -278,7 +278,7 @@ test('progress and cancellation are forwarded; a cancelled or timed-out call kee
   assert.ok(upstreams.includes('timeout') && upstreams.includes('cancelled'), upstreams.join());
 });
 
-test('an invalid policy stops the gateway with located errors (exit 1); usage errors exit 2', async (t) => {
+test('an invalid policy (located errors) and a dead upstream stop the gateway with exit 1; usage errors exit 2', async (t) => {
   const dir = workdir(t);
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, '{\n  "version": "1",\n  "default": "maybe"\n}\n');
@@ -288,6 +288,16 @@ test('an invalid policy stops the gateway with located errors (exit 1); usage er
   const u = child(t, process.execPath, [BIN, '--policy', bad]);
   assert.deepEqual(await u.exited, { code: 2, signal: null });
   assert.match(u.err.text, /no upstream/);
+  // An upstream that dies before answering: the agent's initialize gets an error, the gateway exits 1.
+  const good = writeJson(join(dir, 'good.json'), POLICY);
+  const dead = child(t, process.execPath, [BIN, '--policy', good, '--', process.execPath, '-e', 'process.exit(3)'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  dead.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } })}\n`);
+  const answer = JSON.parse((await dead.out.wait(/^.*\n/))[0]);
+  assert.equal(answer.id, 0);
+  assert.equal(answer.error.code, -32603);
+  assert.match(answer.error.message, /^upstream unavailable: /);
+  assert.deepEqual(await dead.exited, { code: 1, signal: null });
+  assert.match(dead.err.text, /upstream: cannot connect/);
   const l = child(t, process.execPath, [BIN, '--policy', bad, '--listen', '0.0.0.0:0', '--upstream-url', 'http://127.0.0.1:1/mcp']);
   assert.deepEqual(await l.exited, { code: 2, signal: null });
   assert.match(l.err.text, /--allow-host|--tokens/);
