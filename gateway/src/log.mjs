@@ -37,6 +37,11 @@ export class JsonLines {
 export const MAX_ARG_KEYS = 64;
 const MAX_KEY_CHARS = 128;
 
+/** A client-chosen string (a tool name, a message quoting it) cut to `max` characters. */
+export function capped(text, max = 256) {
+  return typeof text === 'string' && text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}
+
 /** The top-level keys of a call's arguments, sorted — never a value. */
 export function argKeys(args) {
   if (args === null || typeof args !== 'object' || Array.isArray(args)) return [];

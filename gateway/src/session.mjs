@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { ErrorCode, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 
-import { argKeys, logLine } from './log.mjs';
+import { argKeys, capped, logLine } from './log.mjs';
 
 /** Messages an agent may send before its session is ready (beyond that, the session is closed). */
 const MAX_HELD = 256;
@@ -336,10 +336,10 @@ export class Session {
         ts,
         grant: call.grant,
         session: this.id,
-        tool: call.tool,
+        tool: capped(call.tool),
         outcome: decision.outcome,
         rule: decision.rule,
-        message: decision.message,
+        message: capped(decision.message, 1024),
         retry_after_ms: decision.retry_after_ms,
         arg_keys: argKeys(call.args),
         policy,

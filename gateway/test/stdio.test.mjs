@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ResultSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
 import { PolicyEngine } from 'toolgate';
 
@@ -301,4 +302,24 @@ test('an invalid policy (located errors) and a dead upstream stop the gateway wi
   const l = child(t, process.execPath, [BIN, '--policy', bad, '--listen', '0.0.0.0:0', '--upstream-url', 'http://127.0.0.1:1/mcp']);
   assert.deepEqual(await l.exited, { code: 2, signal: null });
   assert.match(l.err.text, /--allow-host|--tokens/);
+});
+
+test('tools/list is filtered page by page; cursors and unknown fields are kept', async (t) => {
+  const dir = workdir(t);
+  const policy = { version: '1', default: 'allow', hide: ['secret-1', 'secret-2'] };
+  const paged = fileURLToPath(new URL('./paged-server.mjs', import.meta.url));
+  const gw = await stdioGateway(['--policy', writeJson(join(dir, 'policy.json'), policy), '--', process.execPath, paged]);
+  t.after(() => gw.close());
+  const first = await gw.client.request({ method: 'tools/list', params: {} }, ResultSchema);
+  assert.deepEqual(first.tools.map((x) => x.name), ['alpha']);
+  assert.equal(first.nextCursor, 'p2');
+  assert.equal(first['x-page'], 'first');
+  assert.deepEqual(first.tools[0]['x-vendor'], { rank: 5 });
+  const second = await gw.client.request({ method: 'tools/list', params: { cursor: 'p2' } }, ResultSchema);
+  assert.deepEqual(second.tools.map((x) => x.name), ['beta']);
+  assert.equal(second.nextCursor, 'p3');
+  const third = await gw.client.request({ method: 'tools/list', params: { cursor: 'p3' } }, ResultSchema);
+  assert.deepEqual(third.tools.map((x) => x.name), ['gamma']);
+  assert.equal(third.nextCursor, undefined);
+  await assert.rejects(gw.client.request({ method: 'tools/list', params: { cursor: 'nope' } }, ResultSchema), (e) => e.code === -32602 && /unknown cursor nope/.test(e.message));
 });
