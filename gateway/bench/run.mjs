@@ -14,9 +14,14 @@ import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+
 import { MemoryStore } from '../src/memory-store.mjs';
 import { PolicyHolder } from '../src/policy.mjs';
 import { RedisStore } from '../src/redis-store.mjs';
+import { Session, connectClient } from '../src/session.mjs';
 import { BIN, EVERYTHING } from '../test/helpers.mjs';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '2000' }, inflight: { type: 'string', default: '32' } } });
@@ -113,6 +118,7 @@ async function decideCost(store) {
   return { p50: quantile(times, 0.5), p99: quantile(times, 0.99) };
 }
 
+const holder = new PolicyHolder(policyFile);
 const fmt = (ms) => `${(ms * 1000).toFixed(0).padStart(6)} µs`;
 const rows = [];
 const redis = await startRedis().catch((e) => {
@@ -137,7 +143,6 @@ try {
     const added = r === d ? ['', ''] : [fmt(r.p50 - d.p50), fmt(r.p99 - d.p99)];
     console.log(`${r.name.padEnd(18)} ${fmt(r.p50)} ${fmt(r.p99)}   ${added[0].padStart(9)} ${added[1].padStart(9)}   ${r.tput.toFixed(0)}`);
   }
-  const holder = new PolicyHolder(policyFile);
   const mem = await decideCost(new MemoryStore(holder));
   let red = null;
   if (redis) try {
@@ -148,6 +153,32 @@ try {
   } catch (e) {
     console.log(`(the Redis store's decision alone: ${e.message})`);
   }
+  // The gateway's own work, without processes or pipes: Client → Session → Server, all in memory.
+  const upstreamServer = () => {
+    const server = new Server({ name: 'sum', version: '1' }, { capabilities: { tools: {} } });
+    server.setRequestHandler(CallToolRequestSchema, (r) => ({ content: [{ type: 'text', text: String(r.params.arguments.a + r.params.arguments.b) }] }));
+    return server;
+  };
+  const inProcess = async (viaGateway) => {
+    const [agentSide, gatewaySide] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'bench', version: '0' });
+    if (viaGateway) {
+      const connectUpstream = async (info, caps) => {
+        const [a, b] = InMemoryTransport.createLinkedPair();
+        await upstreamServer().connect(b);
+        return connectClient(a, info, caps);
+      };
+      const session = new Session({ holder, store: new MemoryStore(holder), connectUpstream, audit: null, record: null, shadow: false, grant: 'bench', timeoutMs: 60_000 }, gatewaySide);
+      await session.start();
+    } else {
+      await upstreamServer().connect(gatewaySide);
+    }
+    await client.connect(agentSide);
+    return client;
+  };
+  const [plainIn, gwIn] = [await inProcess(false), await inProcess(true)];
+  const [lp, lg] = await latencies([plainIn, gwIn]);
+  console.log(`in one process (no pipes): direct p50 ${fmt(lp.p50)} p99 ${fmt(lp.p99)}; through a gateway session p50 ${fmt(lg.p50)} p99 ${fmt(lg.p99)} (added p50 ${fmt(lg.p50 - lp.p50)})`);
   console.log(`decision alone, in-process: memory p50 ${fmt(mem.p50)} p99 ${fmt(mem.p99)}${red ? `; redis p50 ${fmt(red.p50)} p99 ${fmt(red.p99)}` : ''}`);
 } finally {
   redis?.stop();
