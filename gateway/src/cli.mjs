@@ -135,13 +135,13 @@ export async function main(argv) {
     process.exit(2);
   }
   if (o.help) {
-    process.stderr.write(`${USAGE}\n`);
+    process.stdout.write(`${USAGE}\n`);
     return;
   }
   if (o.version) {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
     const { version } = await import('toolgate');
-    process.stderr.write(`toolgate-gateway ${pkg.version} (toolgate engine ${version()})\n`);
+    process.stdout.write(`toolgate-gateway ${pkg.version} (toolgate engine ${version()})\n`);
     return;
   }
   let gateway;
