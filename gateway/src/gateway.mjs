@@ -27,13 +27,13 @@ import { Session, connectClient } from './session.mjs';
  * @property {number} [timeoutMs]       upstream request timeout (reset by progress)
  * @property {number} [maxSessions]     HTTP sessions at most
  * @property {number} [idleMs]          HTTP sessions closed after this long without a request
- * @property {boolean} [watch]          watch the policy file and re-read it on SIGHUP (default true)
+ * @property {boolean} [watch]          watch the policy file (default true; SIGHUP re-reads it either way)
  */
 
 /** Starts a gateway. Resolves once it serves (HTTP) or reads stdin (stdio). */
 export async function startGateway(o) {
   const holder = new PolicyHolder(o.policy);
-  if (o.watch !== false) holder.watch();
+  holder.watch({ files: o.watch !== false });
   const timeoutMs = o.timeoutMs ?? 60_000;
   const store = o.redis ? new RedisStore(holder, o.redis, { markerTtlMs: 2 * timeoutMs + 10_000 }) : new MemoryStore(holder);
   if (store.kind === 'redis') await store.connect();

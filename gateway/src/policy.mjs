@@ -69,8 +69,11 @@ export class PolicyHolder {
     return 'applied';
   }
 
-  /** Watches the file's directory (editors replace files by renaming) and SIGHUP. */
-  watch() {
+  /** Re-reads the file on SIGHUP and, with `files`, when its directory changes (editors replace files by renaming). */
+  watch({ files = true } = {}) {
+    this.sighup = () => this.reload();
+    process.on('SIGHUP', this.sighup);
+    if (!files) return;
     const name = basename(this.file);
     let timer = null;
     const schedule = () => {
@@ -83,8 +86,6 @@ export class PolicyHolder {
       if (changed === null || changed === name) schedule();
     });
     this.watcher.on('error', (e) => logLine(`policy watch: ${e.message}`));
-    this.sighup = () => this.reload();
-    process.on('SIGHUP', this.sighup);
   }
 
   close() {

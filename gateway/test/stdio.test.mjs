@@ -169,13 +169,20 @@ test('list_changed from the upstream and from a reload reach the client; reload 
   assert.ok((await gw.client.listTools()).tools.some((x) => x.name === 'get-env'));
   assert.match(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'f' } })), /Rate limit of 3 per minute/);
 
-  // SIGHUP re-reads the file: back to the first policy (get-env hidden again).
-  writeJson(policyFile, POLICY);
-  from = gw.stderr.length;
-  // The watcher may apply it first; either way one "policy reloaded" line follows the write.
+});
+
+test('with --no-watch, an edit waits for SIGHUP', async (t) => {
+  const dir = workdir(t);
+  const policyFile = writeJson(join(dir, 'policy.json'), POLICY);
+  const gw = await stdioGateway(['--policy', policyFile, '--no-watch', '--', process.execPath, EVERYTHING, 'stdio']);
+  t.after(() => gw.close());
+  writeJson(policyFile, { ...POLICY, hide: [] });
+  // Not applied by itself (a watcher would have, as the previous test shows).
+  assert.ok(!(await gw.client.listTools()).tools.some((x) => x.name === 'get-env'));
+  const from = gw.stderr.length;
   process.kill(gw.pid, 'SIGHUP');
   await gw.stderr.wait(/policy reloaded/, { from });
-  assert.ok(!(await gw.client.listTools()).tools.some((x) => x.name === 'get-env'));
+  assert.ok((await gw.client.listTools()).tools.some((x) => x.name === 'get-env'));
 });
 
 test('audit lines carry argument keys, never values; --record lines replay the calls with values', async (t) => {
