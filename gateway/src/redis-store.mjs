@@ -155,10 +155,12 @@ export class RedisStore {
     const options = { disableOfflineQueue: true, commandOptions: { timeout: commandTimeoutMs }, socket };
     if (url.startsWith('unix://')) socket.path = url.slice('unix://'.length);
     else options.url = url;
+    // Logged without credentials.
+    this.where = url.startsWith('unix://') ? url : url.replace(/\/\/[^@/]*@/, '//');
     this.client = createClient(options);
     this.client.on('error', (e) => this.#unavailable(e));
     this.client.on('ready', () => {
-      if (this.down !== null) logLine(`redis: connected again (${url})`);
+      if (this.down !== null) logLine(`redis: connected again (${this.where})`);
       this.down = null;
     });
     this.reserveSha = null;
