@@ -19,6 +19,7 @@ import { Session, connectClient } from './session.mjs';
  * @property {{host: string, port: number}} [listen]  serve Streamable HTTP instead of stdio
  * @property {string} [grant]           grant of the stdio connection (default "default")
  * @property {Map<string,string>|null} [tokens]  HTTP: hashed bearer token → grant
+ * @property {string} [tokensFile]      HTTP: re-read on SIGHUP
  * @property {string[]} [allowedHosts]  HTTP: Host names accepted
  * @property {string} [audit]           audit JSON Lines file, `-` for stderr
  * @property {string} [record]          trace JSON Lines file (argument values included)
@@ -75,6 +76,7 @@ export async function startGateway(o) {
       host: o.listen.host,
       port: o.listen.port,
       tokens: o.tokens ?? null,
+      tokensFile: o.tokensFile,
       grant: o.grant ?? 'default',
       allowedHosts: o.allowedHosts,
       maxSessions: o.maxSessions ?? 256,

@@ -57,12 +57,26 @@ function readBody(req) {
 }
 
 /**
- * @param opts {host, port, tokens: Map|null, grant, allowedHosts: string[], maxSessions, idleMs, openSession}
+ * @param opts {host, port, tokens: Map|null, tokensFile?, grant, allowedHosts: string[], maxSessions, idleMs, openSession}
  *   openSession(transport, grant) → Session (started by the caller)
  */
 export async function serveHttp(opts) {
   const sessions = new Map();
   const allowed = new Set(opts.allowedHosts);
+  // SIGHUP re-reads the tokens file: a removed token is refused from its next request on (its
+  // sessions included); an unreadable or invalid file keeps the previous tokens.
+  let onHup = null;
+  if (opts.tokensFile !== undefined && opts.tokens !== null) {
+    onHup = () => {
+      try {
+        opts.tokens = readTokens(opts.tokensFile);
+        logLine(`tokens reloaded: ${opts.tokensFile} (${opts.tokens.size} tokens)`);
+      } catch (e) {
+        logLine(`tokens reload: ${e.message}; the previous tokens stay`);
+      }
+    };
+    process.on('SIGHUP', onHup);
+  }
 
   const grantOf = (req) => {
     if (opts.tokens === null) return opts.grant;
@@ -146,6 +160,7 @@ export async function serveHttp(opts) {
     port: address.port,
     async close() {
       clearInterval(sweep);
+      if (onHup !== null) process.off('SIGHUP', onHup);
       await Promise.allSettled([...sessions.values()].map(({ session }) => session.close()));
       server.closeAllConnections?.();
       await new Promise((resolve) => server.close(() => resolve()));

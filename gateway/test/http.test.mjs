@@ -32,7 +32,7 @@ function post(url, { host, token, body = { jsonrpc: '2.0', id: 1, method: 'initi
   });
 }
 
-test('two tokens are two grants with separate counters; no or unknown token is 401; a foreign Host is 403', async (t) => {
+test('two tokens are two grants with separate counters; no or unknown token is 401; a foreign Host is 403; SIGHUP re-reads the tokens', async (t) => {
   const dir = workdir(t);
   const upstream = await everythingHttp(t);
   const audit = join(dir, 'audit.jsonl');
@@ -71,6 +71,17 @@ test('two tokens are two grants with separate counters; no or unknown token is 4
   await assert.rejects(httpClient(gw.url, undefined), /401|Unauthorized/);
   assert.equal(await post(gw.url, { token: ALICE, host: 'evil.example:80' }), 403);
   assert.equal(await post(gw.url, { token: ALICE, host: `localhost:${new URL(gw.url).port}` }), 200);
+
+  // SIGHUP re-reads the tokens: bob's token is revoked (his open session too), carol's is new.
+  const CAROL = 'carol-0123456789abcdef';
+  writeJson(join(dir, 'tokens.json'), { [ALICE]: 'alice', [CAROL]: 'carol' });
+  const from = gw.err.length;
+  gw.kill('SIGHUP');
+  await gw.err.wait(/tokens reloaded: .* \(2 tokens\)/, { from });
+  await assert.rejects(bob.callTool({ name: 'echo', arguments: { message: 'b2' } }), /401|Unauthorized/);
+  const carol = await httpClient(gw.url, CAROL);
+  t.after(() => carol.close());
+  assert.equal(text(await carol.callTool({ name: 'echo', arguments: { message: 'c1' } })), 'Echo: c1');
 });
 
 test('a session belongs to the grant that opened it', async (t) => {
