@@ -1,6 +1,7 @@
 // Streamable HTTP downstream: one MCP session per client at /mcp, routed by `mcp-session-id`.
 // Bearer tokens name grants (`--tokens`); a session is bound to the grant that opened it. The
-// Host header is checked against the names the gateway is reachable by (DNS rebinding).
+// Host header (and the Origin header, when a browser sends one) is checked against the names the
+// gateway is reachable by (DNS rebinding).
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -94,6 +95,17 @@ export async function serveHttp(opts) {
         return reply(res, 403, 'Invalid Host header');
       }
       if (!req.headers.host || !allowed.has(hostname)) return reply(res, 403, `Invalid Host: ${hostname}`);
+      // A browser page of another origin (DNS rebinding, drive-by requests) is refused too.
+      const origin = req.headers.origin;
+      if (origin !== undefined) {
+        let originHost = null;
+        try {
+          originHost = new URL(origin).hostname;
+        } catch {
+          // `null` or garbage: refused below
+        }
+        if (originHost === null || !allowed.has(originHost)) return reply(res, 403, `Invalid Origin: ${origin}`);
+      }
       const path = req.url.split('?')[0];
       if (path !== '/mcp') return reply(res, 404, 'Not found: the MCP endpoint is /mcp');
       const grant = grantOf(req);

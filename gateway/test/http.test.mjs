@@ -17,10 +17,11 @@ const ALICE = 'alice-0123456789abcdef';
 const BOB = 'bob-0123456789abcdef-x';
 
 /** A raw POST to the gateway (Host header and token under the test's control). */
-function post(url, { host, token, body = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } } }) {
+function post(url, { host, origin, token, body = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } } }) {
   const u = new URL(url);
   const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   if (host !== undefined) headers.host = host;
+  if (origin !== undefined) headers.origin = origin;
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   return new Promise((resolve, reject) => {
     const req = request({ hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers }, (res) => {
@@ -32,7 +33,7 @@ function post(url, { host, token, body = { jsonrpc: '2.0', id: 1, method: 'initi
   });
 }
 
-test('two tokens are two grants with separate counters; no or unknown token is 401; a foreign Host is 403; SIGHUP re-reads the tokens', async (t) => {
+test('two tokens are two grants with separate counters; no or unknown token is 401; a foreign Host or Origin is 403; SIGHUP re-reads the tokens', async (t) => {
   const dir = workdir(t);
   const upstream = await everythingHttp(t);
   const audit = join(dir, 'audit.jsonl');
@@ -71,6 +72,9 @@ test('two tokens are two grants with separate counters; no or unknown token is 4
   await assert.rejects(httpClient(gw.url, undefined), /401|Unauthorized/);
   assert.equal(await post(gw.url, { token: ALICE, host: 'evil.example:80' }), 403);
   assert.equal(await post(gw.url, { token: ALICE, host: `localhost:${new URL(gw.url).port}` }), 200);
+  assert.equal(await post(gw.url, { token: ALICE, origin: 'https://evil.example' }), 403);
+  assert.equal(await post(gw.url, { token: ALICE, origin: 'null' }), 403);
+  assert.equal(await post(gw.url, { token: ALICE, origin: `http://localhost:${new URL(gw.url).port}` }), 200);
 
   // SIGHUP re-reads the tokens: bob's token is revoked (his open session too), carol's is new.
   const CAROL = 'carol-0123456789abcdef';
