@@ -10,7 +10,9 @@ import { PolicyEngine } from 'toolgate';
 
 import { PolicyHolder } from '../src/policy.mjs';
 import { RELEASE_LUA, RESERVE_LUA, RedisStore, markerKey, slotKey } from '../src/redis-store.mjs';
-import { EVERYTHING, child, stdioGateway, text, workdir, writeJson } from './helpers.mjs';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+
+import { EVERYTHING, RICH_CAPABILITIES, child, stdioGateway, text, workdir, writeJson } from './helpers.mjs';
 
 async function startRedis(t, dir) {
   const socket = join(dir, 'redis.sock');
@@ -221,4 +223,22 @@ test('a retried reservation returns the same answer without charging twice; rele
   const markerTtl = await client.pTTL(markerKey('alice', 'r4'));
   assert.ok(markerTtl > 0 && markerTtl <= 60_000, String(markerTtl));
   await client.close();
+});
+
+test('with Redis, an upstream JSON-RPC error gives the quota back, once', async (t) => {
+  const dir = workdir(t);
+  const redis = await startRedis(t, dir);
+  const policy = { version: '1', default: 'allow', tools: { 'trigger-url-elicitation': { limits: [{ counter: 'elicit', window: 'hour', max: 1 }] } } };
+  const gw = await stdioGateway(['--policy', writeJson(join(dir, 'policy.json'), policy), '--redis', redis.url, '--', process.execPath, EVERYTHING, 'stdio'], {
+    capabilities: RICH_CAPABILITIES,
+    onClient: (c) => c.setRequestHandler(ElicitRequestSchema, () => ({ action: 'decline' })),
+  });
+  t.after(() => gw.close());
+  const args = { url: 'https://example.com/authorize', errorPath: true };
+  await assert.rejects(gw.client.callTool({ name: 'trigger-url-elicitation', arguments: args }), (e) => e.code === -32042);
+  const retried = await gw.client.callTool({ name: 'trigger-url-elicitation', arguments: args });
+  assert.doesNotMatch(text(retried), /POLICY DENIED/);
+  const third = await gw.client.callTool({ name: 'trigger-url-elicitation', arguments: args });
+  assert.match(text(third), /^\[POLICY DENIED\] Rate limit of 1 per hour/);
+  assert.equal(third._meta.toolgate.counters[0].used, 1);
 });
