@@ -5,8 +5,8 @@
 #      tests/js and examples — what a gateway author gets from the registry;
 #   3. builds the native CLI (the reference host for the parity tests);
 #   4. `node --test`: the whole conformance corpus (ESM and CommonJS), CLI parity, the API on real
-#      fixtures, bad input across the boundary, the README's gateway hook, the example MCP gateway
-#      with the real SDK and server-everything, the browser entry in headless Chromium;
+#      fixtures, bad input across the boundary, the README's gateway hook, the browser entry in
+#      headless Chromium (the MCP gateway itself is tested by scripts/test-gateway.sh);
 #   5. `tsc --noEmit --strict` of tests/js/consumer.ts against the packed types;
 #   6. wasm-bindgen-test of the facade under Node and in headless Chromium (a run that reports
 #      "0 passed" is a failure: browser tests are skipped silently when misconfigured).
@@ -33,7 +33,6 @@ bash scripts/build-pkg.sh
 rm -rf target/npm && mkdir -p target/npm
 (cd pkg && npm pack --silent --pack-destination "$ROOT/target/npm" >/dev/null)
 TARBALL=$(ls "$ROOT"/target/npm/toolgate-*.tgz)
-# examples/ also needs the MCP SDK and server-everything (pinned by its lockfile).
 (cd examples && npm ci --no-audit --no-fund >/dev/null)
 for dir in tests/js examples; do
   rm -rf "$dir/node_modules/toolgate"

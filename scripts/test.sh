@@ -30,6 +30,8 @@ if [ -f scripts/test-pkg.sh ]; then
   bash scripts/test-pkg.sh
 fi
 
+step "MCP gateway: real SDK, server-everything, redis-server"; bash scripts/test-gateway.sh
+
 if [ -f scripts/test-e2e.sh ]; then
   step "browser app: release build + end-to-end tests in headless Chromium"
   bash scripts/test-e2e.sh

@@ -1,0 +1,181 @@
+// Streamable HTTP downstream: one MCP session per client at /mcp, routed by `mcp-session-id`.
+// Bearer tokens name grants (`--tokens`); a session is bound to the grant that opened it. The
+// Host header (and the Origin header, when a browser sends one) is checked against the names the
+// gateway is reachable by (DNS rebinding).
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+
+import { logLine } from './log.mjs';
+
+/** The largest request body read (the SDK's default). */
+const MAX_BODY = 4 * 1024 * 1024;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+export const isLoopback = (host) => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+const hashToken = (token) => createHash('sha256').update(token).digest('hex');
+
+/** Reads `{"<token>": "<grant>"}`; throws a located message. Tokens are kept hashed. */
+export function readTokens(file) {
+  let doc;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: ${e.message}`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${file}: expected an object {"<token>": "<grant>"}`);
+  const tokens = new Map();
+  for (const [token, grant] of Object.entries(doc)) {
+    if (token.length < 16) throw new Error(`${file}: /${token.replace(/~/g, '~0').replace(/\//g, '~1')}: a token must have at least 16 characters`);
+    if (typeof grant !== 'string' || grant === '') throw new Error(`${file}: a token's grant must be a non-empty string`);
+    tokens.set(hashToken(token), grant);
+  }
+  return tokens;
+}
+
+function reply(res, status, message, headers = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(Object.assign(new Error('request body too large'), { status: 413 }));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * @param opts {host, port, tokens: Map|null, tokensFile?, grant, allowedHosts: string[], maxSessions, idleMs, openSession}
+ *   openSession(transport, grant) → Session (started by the caller)
+ */
+export async function serveHttp(opts) {
+  const sessions = new Map();
+  const allowed = new Set(opts.allowedHosts);
+  // SIGHUP re-reads the tokens file: a removed token is refused from its next request on (its
+  // sessions included); an unreadable or invalid file keeps the previous tokens.
+  let onHup = null;
+  if (opts.tokensFile !== undefined && opts.tokens !== null) {
+    onHup = () => {
+      try {
+        opts.tokens = readTokens(opts.tokensFile);
+        logLine(`tokens reloaded: ${opts.tokensFile} (${opts.tokens.size} tokens)`);
+      } catch (e) {
+        logLine(`tokens reload: ${e.message}; the previous tokens stay`);
+      }
+    };
+    process.on('SIGHUP', onHup);
+  }
+
+  const grantOf = (req) => {
+    if (opts.tokens === null) return opts.grant;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (m === null) return null;
+    return opts.tokens.get(hashToken(m[1])) ?? null;
+  };
+
+  const server = createServer(async (req, res) => {
+    try {
+      let hostname;
+      try {
+        hostname = new URL(`http://${req.headers.host}`).hostname;
+      } catch {
+        return reply(res, 403, 'Invalid Host header');
+      }
+      if (!req.headers.host || !allowed.has(hostname)) return reply(res, 403, `Invalid Host: ${hostname}`);
+      // A browser page of another origin (DNS rebinding, drive-by requests) is refused too.
+      const origin = req.headers.origin;
+      if (origin !== undefined) {
+        let originHost = null;
+        try {
+          originHost = new URL(origin).hostname;
+        } catch {
+          // `null` or garbage: refused below
+        }
+        if (originHost === null || !allowed.has(originHost)) return reply(res, 403, `Invalid Origin: ${origin}`);
+      }
+      const path = req.url.split('?')[0];
+      if (path !== '/mcp') return reply(res, 404, 'Not found: the MCP endpoint is /mcp');
+      const grant = grantOf(req);
+      if (grant === null) return reply(res, 401, 'Unauthorized: a valid bearer token is required', { 'www-authenticate': 'Bearer' });
+      const sid = req.headers['mcp-session-id'];
+      let body;
+      if (req.method === 'POST') {
+        const text = await readBody(req);
+        try {
+          body = JSON.parse(text);
+        } catch {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: Invalid JSON' }, id: null }));
+        }
+      }
+      if (sid !== undefined) {
+        const entry = sessions.get(sid);
+        if (entry === undefined) return reply(res, 404, 'Session not found');
+        if (entry.grant !== grant) return reply(res, 403, 'Forbidden: this session belongs to another grant');
+        entry.session.lastSeen = Date.now();
+        return await entry.transport.handleRequest(req, res, body);
+      }
+      if (req.method !== 'POST' || body?.method !== 'initialize') return reply(res, 400, 'Bad Request: no valid session ID provided');
+      if (sessions.size >= opts.maxSessions) return reply(res, 503, 'Too many sessions', { 'retry-after': '5' });
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          sessions.set(id, { transport, session, grant });
+        },
+      });
+      const session = opts.openSession(transport, grant, () => {
+        if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
+      });
+      await session.start();
+      await transport.handleRequest(req, res, body);
+    } catch (e) {
+      if (!res.headersSent) reply(res, e?.status ?? 500, e?.status ? e.message : 'Internal error');
+      else res.end();
+      if (!e?.status) logLine(`http: ${e?.stack ?? e}`);
+    }
+  });
+
+  // Sessions a client abandoned (no DELETE) are closed after `idleMs` without a request.
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const { session } of sessions.values()) if (now - session.lastSeen > opts.idleMs) void session.close();
+    },
+    Math.min(opts.idleMs, 60_000),
+  );
+  sweep.unref();
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return {
+    server,
+    sessions,
+    port: address.port,
+    async close() {
+      clearInterval(sweep);
+      if (onHup !== null) process.off('SIGHUP', onHup);
+      await Promise.allSettled([...sessions.values()].map(({ session }) => session.close()));
+      server.closeAllConnections?.();
+      await new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// Streamable HTTP on both sides: SDK Clients with bearer tokens → toolgate-gateway --listen →
+// server-everything in its streamableHttp mode (--upstream-url), all on loopback.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { EVERYTHING, everythingHttp, httpClient, httpGateway, jsonLines, text, workdir, writeJson } from './helpers.mjs';
+
+const POLICY = {
+  version: '1',
+  default: 'allow',
+  hide: ['get-env'],
+  tools: { echo: { limits: [{ counter: 'echoes', window: 'minute', max: 2 }] } },
+};
+const ALICE = 'alice-0123456789abcdef';
+const BOB = 'bob-0123456789abcdef-x';
+
+/** A raw POST to the gateway (Host header and token under the test's control). */
+function post(url, { host, origin, token, body = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } } }) {
+  const u = new URL(url);
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  if (host !== undefined) headers.host = host;
+  if (origin !== undefined) headers.origin = origin;
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+test('two tokens are two grants with separate counters; no or unknown token is 401; a foreign Host or Origin is 403; SIGHUP re-reads the tokens', async (t) => {
+  const dir = workdir(t);
+  const upstream = await everythingHttp(t);
+  const audit = join(dir, 'audit.jsonl');
+  const gw = await httpGateway(t, [
+    '--policy', writeJson(join(dir, 'policy.json'), POLICY),
+    '--listen', '127.0.0.1:0',
+    '--tokens', writeJson(join(dir, 'tokens.json'), { [ALICE]: 'alice', [BOB]: 'bob' }),
+    '--audit', audit,
+    '--upstream-url', upstream.url,
+  ]);
+  const alice = await httpClient(gw.url, ALICE);
+  const bob = await httpClient(gw.url, BOB);
+  t.after(() => Promise.allSettled([alice.close(), bob.close()]));
+
+  const names = (await alice.listTools()).tools.map((x) => x.name);
+  assert.ok(names.includes('echo') && !names.includes('get-env'));
+  assert.equal(text(await alice.callTool({ name: 'echo', arguments: { message: 'a1' } })), 'Echo: a1');
+  assert.equal(text(await alice.callTool({ name: 'echo', arguments: { message: 'a2' } })), 'Echo: a2');
+  assert.match(text(await alice.callTool({ name: 'echo', arguments: { message: 'a3' } })), /^\[POLICY DENIED\] Rate limit of 2 per minute/);
+  assert.equal(text(await bob.callTool({ name: 'echo', arguments: { message: 'b1' } })), 'Echo: b1');
+  const hidden = await bob.callTool({ name: 'get-env', arguments: {} });
+  assert.equal(text(hidden), '[POLICY DENIED] Tool "get-env" is hidden by policy');
+
+  const lines = jsonLines(audit);
+  assert.deepEqual(lines.map((l) => [l.grant, l.outcome]), [
+    ['alice', 'allow'],
+    ['alice', 'allow'],
+    ['alice', 'rate_limited'],
+    ['bob', 'allow'],
+    ['bob', 'hidden'],
+  ]);
+  assert.deepEqual([...new Set(lines.map((l) => l.session))], [alice.transport.sessionId, bob.transport.sessionId]);
+
+  assert.equal(await post(gw.url, {}), 401);
+  assert.equal(await post(gw.url, { token: 'not-a-token-of-this-gateway' }), 401);
+  await assert.rejects(httpClient(gw.url, undefined), /401|Unauthorized/);
+  assert.equal(await post(gw.url, { token: ALICE, host: 'evil.example:80' }), 403);
+  assert.equal(await post(gw.url, { token: ALICE, host: `localhost:${new URL(gw.url).port}` }), 200);
+  assert.equal(await post(gw.url, { token: ALICE, origin: 'https://evil.example' }), 403);
+  assert.equal(await post(gw.url, { token: ALICE, origin: 'null' }), 403);
+  assert.equal(await post(gw.url, { token: ALICE, origin: `http://localhost:${new URL(gw.url).port}` }), 200);
+
+  // SIGHUP re-reads the tokens: bob's token is revoked (his open session too), carol's is new.
+  const CAROL = 'carol-0123456789abcdef';
+  writeJson(join(dir, 'tokens.json'), { [ALICE]: 'alice', [CAROL]: 'carol' });
+  const from = gw.err.length;
+  gw.kill('SIGHUP');
+  await gw.err.wait(/tokens reloaded: .* \(2 tokens\)/, { from });
+  await assert.rejects(bob.callTool({ name: 'echo', arguments: { message: 'b2' } }), /401|Unauthorized/);
+  const carol = await httpClient(gw.url, CAROL);
+  t.after(() => carol.close());
+  assert.equal(text(await carol.callTool({ name: 'echo', arguments: { message: 'c1' } })), 'Echo: c1');
+});
+
+test('a session belongs to the grant that opened it', async (t) => {
+  const dir = workdir(t);
+  const gw = await httpGateway(t, [
+    '--policy', writeJson(join(dir, 'policy.json'), POLICY),
+    '--listen', '0',
+    '--tokens', writeJson(join(dir, 'tokens.json'), { [ALICE]: 'alice', [BOB]: 'bob' }),
+    '--', process.execPath, EVERYTHING, 'stdio',
+  ]);
+  const alice = await httpClient(gw.url, ALICE);
+  t.after(() => alice.close());
+  const sid = alice.transport.sessionId;
+  assert.ok(sid);
+  const u = new URL(gw.url);
+  const status = await new Promise((resolve, reject) => {
+    const req = request(
+      { hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${BOB}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list', params: {} }));
+  });
+  assert.equal(status, 403);
+  assert.equal(text(await alice.callTool({ name: 'echo', arguments: { message: 'still mine' } })), 'Echo: still mine');
+});
