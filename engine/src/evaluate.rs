@@ -687,6 +687,17 @@ impl Engine {
         self.releases.sweep_at = self.releases.len.saturating_mul(2);
     }
 
+    /// Charges an allowed decision's counters again, as `evaluate` did when it decided it: for a
+    /// host rebuilding an engine (a checkpoint of counters, then the charges made since). Returns
+    /// whether anything was charged.
+    pub fn recharge(&mut self, decision: &Decision) -> bool {
+        if decision.outcome != Outcome::Allow || decision.counters.is_empty() {
+            return false;
+        }
+        self.counters.charge_all(&decision.counters);
+        true
+    }
+
     /// This engine's id in the [`Reservation`]s it gives (unique in the process).
     pub fn id(&self) -> u64 {
         self.instance
