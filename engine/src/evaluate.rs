@@ -320,6 +320,7 @@ impl Policy {
 /// passed steps 2–5. `used(i, limit)` is how many calls the `i`-th limit's counter already holds in
 /// the call's window ([`limit::used_before`]); the in-memory path and [`LimitPlan::finish`] both
 /// decide here.
+#[inline(always)]
 fn limit_step<'l>(
     limits: impl Iterator<Item = &'l LimitRule>,
     n: usize,
@@ -565,7 +566,8 @@ impl Engine {
             counters: Counters::default(),
             no_policy_rule: Arc::from(RULE_NO_POLICY),
             no_policy_message: Arc::from(MESSAGE_NO_POLICY),
-            instance: ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            // Ids wrap after 2^20 engines in one process (see `Reservation`).
+            instance: ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % (1 << 20),
             next_seq: 1,
             valid_from: 1,
             releases: Releases::default(),
@@ -592,7 +594,7 @@ impl Engine {
         let mut d = self.check(call);
         if d.outcome == Outcome::Allow && !d.counters.is_empty() {
             self.counters.charge_all(&d.counters);
-            d.reservation = Some(Reservation { engine: self.instance, seq: self.next_seq });
+            d.reservation = Reservation::new(self.instance, self.next_seq);
             self.next_seq = self.next_seq.saturating_add(1);
         }
         d
@@ -636,7 +638,9 @@ impl Engine {
             return 0;
         }
         let seq = match decision.reservation {
-            Some(r) if r.engine == self.instance && r.seq >= self.valid_from && r.seq < self.next_seq => Some(r.seq),
+            Some(r) if r.engine() == self.instance && r.seq() >= self.valid_from && r.seq() < self.next_seq => {
+                Some(r.seq())
+            }
             // Charged by another engine (e.g. before a restart that imported the counters) or before
             // the counters were replaced: known by content only, like a copy.
             _ => None,

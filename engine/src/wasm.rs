@@ -247,7 +247,7 @@ impl PolicyEngine {
         match d.reservation {
             Some(r) => {
                 out.push(',');
-                write_u64(&mut out, r.seq);
+                write_u64(&mut out, r.seq());
             }
             None => out.push_str(",null"),
         }
@@ -280,7 +280,7 @@ impl PolicyEngine {
         let mut decision = read_decision(&parse_json("decision", "", decision_json)?)?;
         if let Some(seq) = reservation {
             let seq = count(seq).ok_or_else(|| EngineError::one("decision", "", "invalid reservation".to_string()))?;
-            decision.reservation = Some(crate::decision::Reservation { engine: self.engine.id(), seq });
+            decision.reservation = crate::decision::Reservation::new(self.engine.id(), seq);
         }
         Ok(u32::try_from(self.engine.release(&decision)).unwrap_or(u32::MAX))
     }
