@@ -76,12 +76,31 @@ pub struct CounterState {
 
 /// Which charge an allowed decision made: assigned by [`crate::Engine::evaluate`] so that
 /// [`crate::Engine::release`] gives its quota back at most once. Not part of the Decision's JSON.
+/// One word: the engine's id (20 bits) and the charge's sequence number in it (44 bits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Reservation {
-    /// The engine that charged (unique in the process).
-    pub engine: u64,
-    /// The charge's sequence number in that engine (from 1).
-    pub seq: u64,
+pub struct Reservation(std::num::NonZeroU64);
+
+impl Reservation {
+    const SEQ_BITS: u32 = 44;
+
+    /// The reservation of charge `seq` (from 1, below 2^44) of engine `engine` (below 2^20);
+    /// `None` out of range.
+    pub fn new(engine: u64, seq: u64) -> Option<Reservation> {
+        if engine >= 1 << (64 - Self::SEQ_BITS) || seq >= 1 << Self::SEQ_BITS {
+            return None;
+        }
+        std::num::NonZeroU64::new((engine << Self::SEQ_BITS) | seq).map(Reservation)
+    }
+
+    /// The engine that charged.
+    pub fn engine(self) -> u64 {
+        self.0.get() >> Self::SEQ_BITS
+    }
+
+    /// The charge's sequence number in that engine.
+    pub fn seq(self) -> u64 {
+        self.0.get() & ((1 << Self::SEQ_BITS) - 1)
+    }
 }
 
 /// The decision for one `tools/call` (shape of `interfaces.md` § Decision).

@@ -219,9 +219,12 @@ impl Policy {
 
     /// Steps 2–5: the tool's compiled rules when the call passes hidden, default, argument,
     /// `require` and `deny_if` checks; otherwise the refusal.
-    #[expect(
-        clippy::result_large_err,
-        reason = "the refusal is the result; boxing it would cost an allocation per refusal"
+    #[cfg_attr(
+        target_pointer_width = "64",
+        expect(
+            clippy::result_large_err,
+            reason = "the refusal is the result; boxing it would cost an allocation per refusal"
+        )
     )]
     fn screen(&self, call: &Call<'_>) -> Result<&CompiledTool, Decision> {
         // Step 2: hidden.
@@ -320,6 +323,7 @@ impl Policy {
 /// passed steps 2–5. `used(i, limit)` is how many calls the `i`-th limit's counter already holds in
 /// the call's window ([`limit::used_before`]); the in-memory path and [`LimitPlan::finish`] both
 /// decide here.
+#[inline(always)]
 fn limit_step<'l>(
     limits: impl Iterator<Item = &'l LimitRule>,
     n: usize,
@@ -567,7 +571,8 @@ impl Engine {
             counters: Counters::default(),
             no_policy_rule: Arc::from(RULE_NO_POLICY),
             no_policy_message: Arc::from(MESSAGE_NO_POLICY),
-            instance: ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            // Ids wrap after 2^20 engines in one process (see `Reservation`).
+            instance: ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % (1 << 20),
             next_seq: 1,
             valid_from: 1,
             releases: Releases::default(),
@@ -594,7 +599,7 @@ impl Engine {
         let mut d = self.check(call);
         if d.outcome == Outcome::Allow && !d.counters.is_empty() {
             self.counters.charge_all(&d.counters);
-            d.reservation = Some(Reservation { engine: self.instance, seq: self.next_seq });
+            d.reservation = Reservation::new(self.instance, self.next_seq);
             self.next_seq = self.next_seq.saturating_add(1);
         }
         d
@@ -638,7 +643,9 @@ impl Engine {
             return 0;
         }
         let seq = match decision.reservation {
-            Some(r) if r.engine == self.instance && r.seq >= self.valid_from && r.seq < self.next_seq => Some(r.seq),
+            Some(r) if r.engine() == self.instance && r.seq() >= self.valid_from && r.seq() < self.next_seq => {
+                Some(r.seq())
+            }
             // Charged by another engine (e.g. before a restart that imported the counters) or before
             // the counters were replaced: known by content only, like a copy.
             _ => None,
@@ -687,6 +694,17 @@ impl Engine {
             .retain(|content, _| content.iter().any(|(g, c, w, ws, _)| counters.knows(g, c, *w, *ws)));
         self.releases.len = self.releases.by_content.values().map(|r| r.seqs.len() + usize::from(r.copy)).sum();
         self.releases.sweep_at = self.releases.len.saturating_mul(2);
+    }
+
+    /// Charges an allowed decision's counters again, as `evaluate` did when it decided it: for a
+    /// host rebuilding an engine (a checkpoint of counters, then the charges made since). Returns
+    /// whether anything was charged.
+    pub fn recharge(&mut self, decision: &Decision) -> bool {
+        if decision.outcome != Outcome::Allow || decision.counters.is_empty() {
+            return false;
+        }
+        self.counters.charge_all(&decision.counters);
+        true
     }
 
     /// This engine's id in the [`Reservation`]s it gives (unique in the process).

@@ -247,7 +247,7 @@ impl PolicyEngine {
         match d.reservation {
             Some(r) => {
                 out.push(',');
-                write_u64(&mut out, r.seq);
+                write_u64(&mut out, r.seq());
             }
             None => out.push_str(",null"),
         }
@@ -280,7 +280,7 @@ impl PolicyEngine {
         let mut decision = read_decision(&parse_json("decision", "", decision_json)?)?;
         if let Some(seq) = reservation {
             let seq = count(seq).ok_or_else(|| EngineError::one("decision", "", "invalid reservation".to_string()))?;
-            decision.reservation = Some(crate::decision::Reservation { engine: self.engine.id(), seq });
+            decision.reservation = crate::decision::Reservation::new(self.engine.id(), seq);
         }
         Ok(u32::try_from(self.engine.release(&decision)).unwrap_or(u32::MAX))
     }
@@ -360,6 +360,24 @@ impl PolicyEngine {
     #[wasm_bindgen(js_name = resetCounters)]
     pub fn reset_counters(&mut self) {
         self.engine.reset_counters();
+    }
+
+    // ---- recovery after a trap (issue 9, finding 6): the JS layer rebuilds an engine.
+
+    /// Charges an allowed decision (JSON) again: replays a charge made since the last checkpoint.
+    pub fn recharge(&mut self, decision_json: &str) -> Result<bool, EngineError> {
+        let decision = read_decision(&parse_json("decision", "", decision_json)?)?;
+        Ok(self.engine.recharge(&decision))
+    }
+
+    /// Test hook: fails an allocation of `bytes` inside a `&mut self` method, which traps the
+    /// module (out of memory aborts under `panic = "abort"`) exactly as a real exhaustion would,
+    /// leaving this object borrowed. Lets tests prove the JS layer recovers from a trap.
+    #[wasm_bindgen(js_name = __exhaustMemoryForTests)]
+    pub fn exhaust_memory_for_tests(&mut self, bytes: f64) -> u32 {
+        let n = count(bytes).and_then(|b| usize::try_from(b).ok()).unwrap_or(usize::MAX);
+        let v = vec![1u8; n];
+        u32::from(v.last().copied().unwrap_or(0)) + u32::from(self.engine.policy().is_some())
     }
 
     // ---- host-side counter stores (issue 8): plan, then finish from the store's counts.

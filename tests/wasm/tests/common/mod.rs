@@ -43,7 +43,7 @@ pub fn the_conformance_vectors_decide_alike_in_wasm() {
                 }
             }
             if call["upstream_error"] == true {
-                e.release(&d.to_string()).unwrap();
+                e.release(&d.to_string(), None).unwrap();
             }
             calls += 1;
         }
@@ -75,7 +75,8 @@ pub fn errors_cross_as_objects_with_a_kind_and_located_problems() {
     assert!(js.as_string().is_none());
 }
 
-/// Arguments that are not an object are decided (fail closed); JSON that is not JSON is an error.
+/// Arguments that are not an object, oversized or with duplicate keys are denied (fail closed); JSON
+/// that is not JSON is an error.
 pub fn arguments_are_decided_or_refused_with_their_place() {
     let mut e = engine(&json!({"version": "1", "default": "allow"}));
     for args in [json!([1, 2]), json!("x"), json!(3)] {
@@ -87,7 +88,11 @@ pub fn arguments_are_decided_or_refused_with_their_place() {
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     assert_eq!(e.evaluate("t", &deep, None, T0).unwrap_err().kind(), "call");
     let big = format!("{{\"s\": \"{}\"}}", "x".repeat(8_000_000));
-    assert!(e.evaluate("t", &big, None, T0).unwrap().contains("\"allow\""));
+    assert!(
+        e.evaluate("t", &big, None, T0).unwrap().contains("\"message\":\"Arguments are 7.7 MiB; the limit is 1 MiB\"")
+    );
+    let twice = e.evaluate("t", "{\"a\": 1, \"a\": 2}", None, T0).unwrap();
+    assert!(twice.contains("\"message\":\"Arguments have a duplicate key `a` at /a\""), "{twice}");
 }
 
 /// Quota, release, snapshots and simulation through the facade.
@@ -98,7 +103,7 @@ pub fn state_and_simulation_round_trip_through_json() {
     let first = decide(&mut a, "t", &json!({}), Some("g"), T0);
     decide(&mut a, "t", &json!({}), Some("g"), T0 + 1.0);
     assert_eq!(decide(&mut a, "t", &json!({}), Some("g"), T0 + 2.0)["outcome"], "rate_limited");
-    assert_eq!(a.release(&first.to_string()).unwrap(), 1);
+    assert_eq!(a.release(&first.to_string(), None).unwrap(), 1);
     let mut b = engine(&policy);
     b.import_state(&a.export_state()).unwrap();
     assert_eq!(b.export_state(), a.export_state());
