@@ -8,8 +8,9 @@
 //!
 //! - a `$ref` is followed to at most [`MAX_REF_HOPS`] targets in a row (cycles end there);
 //! - `anyOf`/`oneOf`/`allOf` are expanded at most [`MAX_NESTING`] levels deep;
-//! - one question (a path lookup, the facts of a property, one level of the field list) visits
-//!   at most [`MAX_VISITS`] schema nodes, and a node reached twice (two `$ref`s to the same
+//! - one question (a path lookup, the facts of a property) visits at most [`MAX_VISITS`] schema
+//!   nodes, a listing of every property at most [`MAX_LISTING_VISITS`] in all and returns at
+//!   most [`MAX_PROPERTIES`]; a node reached twice in one expansion (two `$ref`s to the same
 //!   definition) is expanded once.
 //!
 //! Past a bound the answer is "cannot be read" (no warning, an untyped field), so a schema built
@@ -28,6 +29,12 @@ pub const MAX_NESTING: usize = 16;
 
 /// Schema nodes one question may visit.
 pub const MAX_VISITS: usize = 4096;
+
+/// Schema nodes one listing of every property ([`InputSchema::properties`]) may visit in all.
+pub const MAX_LISTING_VISITS: usize = 4 * MAX_VISITS;
+
+/// Properties one listing returns at most.
+pub const MAX_PROPERTIES: usize = 512;
 
 /// A JSON Schema type name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -235,7 +242,11 @@ pub struct Property {
 pub struct InputSchema<'a> {
     root: &'a Value,
     visits: Cell<usize>,
+    limit: Cell<usize>,
 }
+
+/// The schema nodes already expanded in one expansion, by address.
+type Seen = rustc_hash::FxHashSet<usize>;
 
 /// One level of properties.
 struct Level<'a> {
@@ -250,19 +261,20 @@ struct Level<'a> {
 impl<'a> InputSchema<'a> {
     /// Reads `root` (a tool's `inputSchema`).
     pub fn new(root: &'a Value) -> Self {
-        InputSchema { root, visits: Cell::new(0) }
+        InputSchema { root, visits: Cell::new(0), limit: Cell::new(MAX_VISITS) }
     }
 
-    /// Starts a new question with a fresh visit budget.
-    fn begin(&self) {
+    /// Starts a new question with a fresh budget of `limit` visits.
+    fn begin(&self, limit: usize) {
         self.visits.set(0);
+        self.limit.set(limit);
     }
 
     /// Spends one visit; false when the budget is gone.
     fn visit(&self) -> bool {
         let n = self.visits.get();
         self.visits.set(n.saturating_add(1));
-        n < MAX_VISITS
+        n < self.limit.get()
     }
 
     /// Follows local `$ref`s (`#/$defs/X`, `#/definitions/X`, `#`). `None` for anything else.
@@ -281,7 +293,7 @@ impl<'a> InputSchema<'a> {
     /// The alternatives a schema stands for: itself, the branches of a bare `anyOf`/`oneOf`, or
     /// the only member of a one-element `allOf`. Each distinct node is expanded once per
     /// question (`seen`). Returns false when some part cannot be read.
-    fn branches(&self, s: &'a Value, out: &mut Vec<&'a Value>, seen: &mut Vec<*const Value>, depth: usize) -> bool {
+    fn branches(&self, s: &'a Value, out: &mut Vec<&'a Value>, seen: &mut Seen, depth: usize) -> bool {
         if depth > MAX_NESTING || !self.visit() {
             return false;
         }
@@ -289,11 +301,10 @@ impl<'a> InputSchema<'a> {
         if !s.is_object() {
             return false; // boolean schemas and garbage: anything goes
         }
-        let id: *const Value = s;
-        if seen.contains(&id) {
+        // The node's address identifies it within the one document.
+        if !seen.insert(std::ptr::from_ref(s) as usize) {
             return true; // already expanded (two `$ref`s to one definition)
         }
-        seen.push(id);
         let own = ["type", "enum", "const", "properties"].iter().any(|k| s.get(k).is_some());
         let alternatives = s.get("anyOf").or_else(|| s.get("oneOf")).and_then(Value::as_array);
         match (alternatives, s.get("allOf").and_then(Value::as_array)) {
@@ -313,7 +324,7 @@ impl<'a> InputSchema<'a> {
     /// The branches of several schemas (the alternatives found at one level).
     fn all_branches(&self, schemas: &[&'a Value]) -> Option<Vec<&'a Value>> {
         let mut out = Vec::new();
-        let mut seen = Vec::new();
+        let mut seen = Seen::default();
         schemas.iter().all(|s| self.branches(s, &mut out, &mut seen, 0)).then_some(out)
     }
 
@@ -356,7 +367,7 @@ impl<'a> InputSchema<'a> {
 
     /// Looks up an argument path (segments after `args`).
     pub fn lookup(&self, segments: &[String]) -> Lookup<'a> {
-        self.begin();
+        self.begin(MAX_VISITS);
         let mut level: Vec<&'a Value> = vec![self.root];
         let mut required = true;
         for (depth, seg) in segments.iter().enumerate() {
@@ -378,7 +389,7 @@ impl<'a> InputSchema<'a> {
 
     /// Types and allowed values of a property (the union over its alternatives).
     pub fn facts(&self, schemas: &[&'a Value]) -> Facts {
-        self.begin();
+        self.begin(MAX_VISITS);
         self.facts_within(schemas)
     }
 
@@ -444,9 +455,12 @@ impl<'a> InputSchema<'a> {
 
     /// Every addressable argument, depth first in schema order, nested objects down to
     /// `max_depth` levels (`args.a.b` is 2). Keys that a condition path cannot address (empty,
-    /// or containing `.`) are left out.
+    /// or containing `.`) are left out. Within [`MAX_LISTING_VISITS`] and [`MAX_PROPERTIES`]:
+    /// what lies beyond is not listed (and a property whose type could not be read in what was
+    /// left is untyped).
     pub fn properties(&self, max_depth: usize) -> Vec<Property> {
         let mut out = Vec::new();
+        self.begin(MAX_LISTING_VISITS);
         self.collect(vec![self.root], &[], true, max_depth, &mut out);
         out
     }
@@ -462,18 +476,18 @@ impl<'a> InputSchema<'a> {
         if depth_left == 0 {
             return;
         }
-        self.begin();
         let Some(here) = self.members(&level) else { return };
         for (name, schemas, req) in here.members {
+            if out.len() >= MAX_PROPERTIES || self.visits.get() >= self.limit.get() {
+                return;
+            }
             if name.is_empty() || name.contains('.') {
                 continue;
             }
-            self.begin();
             let mut path = prefix.to_vec();
             path.push(name.clone());
             let facts = self.facts_within(&schemas);
             let description = self.description(&schemas);
-            self.begin();
             let has_properties = self.members(&schemas).is_some_and(|l| !l.members.is_empty());
             let required = required && req;
             out.push(Property { path: path.clone(), facts, required, description, has_properties });
@@ -511,7 +525,7 @@ fn cannot_be_object(b: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Map, json};
 
     fn segs(path: &str) -> Vec<String> {
         path.split('.').map(str::to_string).collect()
@@ -567,6 +581,19 @@ mod tests {
         // 40 + 40·40 branches (the third level shares its 40 definitions): within budget.
         assert!(matches!(s.lookup(&segs("p3")), Lookup::Found(_)));
         assert!(s.visits.get() <= MAX_VISITS + 1);
+    }
+
+    #[test]
+    fn a_listing_of_a_wide_recursive_schema_stops_at_its_bounds() {
+        // Six properties per level, each the whole schema again: 6 + 36 + 216 + 1296 paths to depth 4.
+        let props: Map<String, Value> = (0..6).map(|i| (format!("p{i}"), json!({"$ref": "#"}))).collect();
+        let schema = json!({"type": "object", "properties": props});
+        let s = InputSchema::new(&schema);
+        let listed = s.properties(4);
+        assert!(listed.len() <= MAX_PROPERTIES && listed.len() >= 6 + 36, "{}", listed.len());
+        assert!(s.visits.get() <= MAX_LISTING_VISITS + 1);
+        assert_eq!(listed[0].path, ["p0"]);
+        assert_eq!(s.properties(2).len(), 6 + 36);
     }
 
     #[test]

@@ -199,7 +199,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = parse_tool_list(&tools_text);
 
     // Lint against the pasted tool list, and against a `$ref` graph: bounded, and the one schema
-    // reader agrees with itself (every property it lists is found by a lookup).
+    // reader agrees with itself (no property it lists is missing for a lookup).
     let graph_tool = ToolInfo {
         name: "g".into(),
         title: None,
@@ -209,13 +209,15 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut tools = parse_tool_list(&tools_text).unwrap_or_default();
     tools.push(graph_tool.clone());
-    for t in &tools {
+    for t in tools.iter().rev().take(4) {
         let reader = InputSchema::new(&t.input_schema);
-        for p in reader.properties(4) {
+        for p in reader.properties(4).iter().take(16) {
             assert!(p.path.len() <= 4, "properties stay within the depth asked for");
+            // Found, or past the lookup's own budget — never reported missing (lint would then
+            // call a field the picker offers an unknown argument).
             assert!(
-                matches!(reader.lookup(&p.path), Lookup::Found(_)),
-                "a listed property is found by lookup: {:?} in {}",
+                !matches!(reader.lookup(&p.path), Lookup::Missing { .. }),
+                "a listed property is never missing for lookup: {:?} in {}",
                 p.path,
                 t.input_schema
             );
@@ -225,7 +227,7 @@ fuzz_target!(|data: &[u8]| {
     let ops = ["gt", "eq", "in", "neq", "regex", "exists", "lte", "not_in"];
     let conditions: Vec<Value> = graph
         .iter()
-        .take(12)
+        .take(8)
         .enumerate()
         .map(|(i, b)| {
             let op = ops[usize::from(*b) % ops.len()];
