@@ -104,6 +104,10 @@ test('opening the shared policy keeps the saved work aside, recoverable after a 
   assert.equal(await app.tid('share-choice').count(), 0);
   assert.equal(await app.tid('aside-item').getAttribute('data-origin'), 'BeforeLink');
   await app.screenshot('11-kept-aside');
+  // "Compare policies" puts the kept policy in the compare box.
+  await app.tid('aside-compare').click();
+  await until(async () => (await app.tid('compare-input').inputValue()) === MINE, 'my policy in the compare box');
+  await app.tid('compare-clear').click();
 
   // A reload keeps the shared state (it is now the saved work) and my work aside.
   await until(
