@@ -366,5 +366,48 @@ export function createApi(raw, loader) {
     return raw.version();
   }
 
-  return { PolicyEngine, ToolgateError, PolicyError, denialResult, version };
+  // ---------------------------------------------------------------- policy change safety (review)
+
+  /** One side of a comparison: text, a policy object, or `null` (no policy attached). */
+  function sidePolicyText(policy, kind, what) {
+    if (policy === undefined) throw fail(kind, '', `missing ${what}: pass policy.json text, a policy object, or null`);
+    return jsonText(policy, kind, '', what, 2);
+  }
+
+  /**
+   * Compares two versions of a policy (`toolgate diff`): the rule-level difference and, with a
+   * trace, every call whose decision changes — each policy replayed with its own counters, from empty.
+   */
+  function diff(oldPolicy, newPolicy, trace) {
+    ensureReady();
+    const oldText = sidePolicyText(oldPolicy, 'old_policy', 'the old policy');
+    const newText = sidePolicyText(newPolicy, 'new_policy', 'the new policy');
+    const traceText = trace === undefined ? undefined : jsonText(trace, 'trace', '', 'the trace');
+    try {
+      return JSON.parse(raw.diffPolicies(oldText, newText, traceText));
+    } catch (e) {
+      throw typed(e);
+    }
+  }
+
+  /** Runs a test file against a policy (`toolgate test`), each test from empty counters. */
+  function runTests(policy, tests, options) {
+    ensureReady();
+    const policyJson = policyText(policy);
+    const testsJson = jsonText(tests, 'tests', '', 'the test file', 2);
+    const coverage = options === undefined ? false : options.coverage;
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw fail('tests', '', `options must be an object {coverage?: boolean}, found ${describe(options)}`);
+    }
+    if (coverage !== undefined && typeof coverage !== 'boolean') {
+      throw fail('tests', '', `\`coverage\` must be a boolean, found ${describe(coverage)}`);
+    }
+    try {
+      return JSON.parse(raw.runTests(policyJson, testsJson, coverage === true));
+    } catch (e) {
+      throw typed(e);
+    }
+  }
+
+  return { PolicyEngine, ToolgateError, PolicyError, denialResult, version, diff, runTests };
 }

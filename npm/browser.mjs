@@ -17,6 +17,7 @@ const api = createApi(raw, {
 });
 
 export const { PolicyEngine, ToolgateError, PolicyError, denialResult, version } = api;
+export const { diff, runTests } = api;
 
 /**
  * Loads the wasm: with no argument from `toolgate_bg.wasm` beside the glue (bundlers see the

@@ -20,6 +20,8 @@ module.exports = {
   PolicyError: api.PolicyError,
   denialResult: api.denialResult,
   version: api.version,
+  diff: api.diff,
+  runTests: api.runTests,
   init,
   initSync,
 };

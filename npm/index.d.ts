@@ -101,7 +101,7 @@ export type ValidationReport =
   | { valid: false; errors: [ValidationError, ...ValidationError[]]; warnings: Warning[] };
 
 /** Which input a ToolgateError is about. */
-export type ErrorKind = 'policy' | 'call' | 'decision' | 'tools' | 'trace' | 'state' | 'init';
+export type ErrorKind = 'policy' | 'call' | 'decision' | 'tools' | 'trace' | 'state' | 'init' | ReviewErrorKind;
 
 /** Every error this package throws: typed, with the CLI's list of located problems. */
 export class ToolgateError extends Error {
@@ -397,6 +397,130 @@ export function denialResult(decision: RefusedDecision): DenialResult;
 
 /** The engine's version. */
 export function version(): string;
+
+// ---------------------------------------------------------------- policy change safety (review)
+
+/** Error kinds of `diff` (`old_policy`, `new_policy`, `trace`) and `runTests` (`policy`, `tests`). */
+export type ReviewErrorKind = 'old_policy' | 'new_policy' | 'tests';
+
+/** Rule entries (JSON pointers) added to, removed from (pointer into the old policy) and changed in the new policy. */
+export interface RuleDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+/** `"<before outcome>-><after outcome>"`; the same outcome twice when only the deciding rule changes. */
+export type Transition = `${Outcome}->${Outcome}`;
+
+/** A call whose decision changes (outcome or rule), with both decisions. */
+export interface DecisionChange extends SimulatedCall {
+  before: Decision;
+  after: Decision;
+}
+
+/** Counts of a replay through both policies. */
+export interface DiffSummary {
+  calls: number;
+  changed: number;
+  transitions: { [T in Transition]?: number };
+  /** Outcome counts under the old policy. */
+  before: Summary;
+  /** Outcome counts under the new policy. */
+  after: Summary;
+}
+
+/** The result of `diff` (the CLI's `toolgate diff --format json`). */
+export interface PolicyDiff {
+  rules: RuleDiff;
+  /** Whether a trace was replayed (without one, `changes` is empty and `summary` counts nothing). */
+  replayed: boolean;
+  changes: DecisionChange[];
+  summary: DiffSummary;
+}
+
+/** Hits of one rule entry: how many calls it decided. */
+export interface CoverageEntry {
+  pointer: string;
+  /** The decisions' rule id, or `(default deny)`, `(default allow)`, `(hidden)`, `(allowed)`. */
+  rule: string;
+  hits: number;
+}
+
+/** Hits per rule entry, and the pointers of the entries no call reached. */
+export interface Coverage {
+  entries: CoverageEntry[];
+  uncovered: string[];
+}
+
+/** What a test call is expected to get; `rule` and `message` are compared exactly when given. */
+export interface Expect {
+  outcome: Outcome;
+  rule?: string;
+  message?: string;
+}
+
+/** A call of a test: any trace call, with an optional expectation. */
+export type TestCall = (TraceCall | TraceRequest) & { expect?: Expect };
+
+/** A test file: `toolgate test` and `runTests` read it. */
+export interface TestFile {
+  $schema?: string;
+  tests: Array<{ name: string; calls: TestCall[] }>;
+}
+
+/** Where something is in a test file. */
+export interface TestLocation {
+  pointer: string;
+  line: number;
+  column: number;
+}
+
+/** A checked call that did not get its expected decision. */
+export interface CallFailure {
+  index: number;
+  at: TestLocation;
+  tool: string;
+  grant: string;
+  at_ms: number;
+  mismatched: Array<'outcome' | 'rule' | 'message'>;
+  expected: Expect;
+  actual: Decision;
+}
+
+/** The result of one test. */
+export interface TestResult {
+  /** The test file, when several were run (the CLI). */
+  file?: string;
+  name: string;
+  at: TestLocation;
+  passed: boolean;
+  calls: number;
+  checked: number;
+  failures: CallFailure[];
+}
+
+/** The result of `runTests` (the CLI's `toolgate test --format json`). */
+export interface TestReport {
+  tests: TestResult[];
+  passed: number;
+  failed: number;
+  /** With `{coverage: true}`. */
+  coverage?: Coverage;
+}
+
+/**
+ * Compares two versions of a policy: the rule-level difference and, with a trace, every call whose
+ * decision changes (each policy replayed with its own counters, from empty). Throws a ToolgateError
+ * of kind `old_policy`, `new_policy` or `trace` for an invalid input.
+ */
+export function diff(oldPolicy: PolicyInput, newPolicy: PolicyInput, trace?: Trace): PolicyDiff;
+
+/**
+ * Runs a test file against a policy, each test from empty counters. Throws a PolicyError for an
+ * invalid policy, a ToolgateError of kind `tests` for an invalid test file.
+ */
+export function runTests(policy: PolicyInput, tests: TestFile | string, options?: { coverage?: boolean }): TestReport;
 
 /** Where the wasm comes from, in a browser. */
 export type InitInput = string | URL | Request | Response | BufferSource | WebAssembly.Module;

@@ -4,3 +4,4 @@
 import api from './index.cjs';
 
 export const { PolicyEngine, ToolgateError, PolicyError, denialResult, version, init, initSync } = api;
+export const { diff, runTests } = api;

@@ -8,20 +8,12 @@ use toolgate_engine::trace::{Summary, format_rfc3339_ms};
 use toolgate_engine::{Decision, PolicyDoc};
 
 use crate::diag::{Style, plural};
+use crate::sim::outcome_colour;
 
 /// Writes pretty JSON and a newline.
 pub fn write_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)
-}
-
-fn outcome_colour(outcome: &str) -> &'static str {
-    match outcome {
-        "allow" => "32",
-        "deny" => "31",
-        "hidden" => "35",
-        _ => "33",
-    }
 }
 
 fn json_text(v: &serde_json::Value) -> String {

@@ -107,7 +107,8 @@ fn cells(index: usize, call: &TraceCall, d: &Decision) -> [String; 9] {
     ]
 }
 
-fn outcome_colour(outcome: &str) -> &'static str {
+/// The SGR colour of an outcome in text output.
+pub fn outcome_colour(outcome: &str) -> &'static str {
     match outcome {
         "allow" => "32",
         "deny" => "31",

@@ -338,6 +338,36 @@ pub fn validate(policy_json: &str, tools_json: Option<String>) -> Result<String,
     Ok(to_json(&report))
 }
 
+// ---------------------------------------------------------------- policy change safety (review)
+
+/// Parses one side of a comparison or a test run; errors carry `kind` (`old_policy`,
+/// `new_policy`, `policy`).
+fn review_policy(kind: &'static str, text: &str) -> Result<Option<crate::Policy>, EngineError> {
+    parse_policy(text).map_err(|e| EngineError::new(kind, e))
+}
+
+/// Compares two policies (`toolgate diff`): the rule-level difference and, with trace text (any
+/// form of `interfaces.md` § Trace), every call whose decision changes. Returns the
+/// `PolicyDiff` JSON the CLI prints with `--format json`.
+#[wasm_bindgen(js_name = diffPolicies)]
+pub fn diff_policies(old_json: &str, new_json: &str, trace_json: Option<String>) -> Result<String, EngineError> {
+    let old = review_policy("old_policy", old_json)?;
+    let new = review_policy("new_policy", new_json)?;
+    crate::review::diff_text(old.as_ref(), new.as_ref(), trace_json.as_deref())
+        .map(|d| to_json(&d))
+        .map_err(|e| EngineError::new("trace", e))
+}
+
+/// Runs a test file against a policy (`toolgate test`): the `TestReport` JSON the CLI prints with
+/// `--format json`, with `"coverage"` when asked for.
+#[wasm_bindgen(js_name = runTests)]
+pub fn run_tests(policy_json: &str, tests_json: &str, coverage: bool) -> Result<String, EngineError> {
+    let policy = review_policy("policy", policy_json)?;
+    crate::review::run_tests_text(policy.as_ref(), tests_json, coverage)
+        .map(|r| to_json(&r))
+        .map_err(|e| EngineError::new("tests", e))
+}
+
 /// The engine's version (the crate version).
 #[wasm_bindgen]
 pub fn version() -> String {

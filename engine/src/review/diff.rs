@@ -24,11 +24,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::decision::Decision;
 use crate::evaluate::{Engine, Policy};
-use crate::policy::{PolicyDoc, pointer};
+use crate::policy::{DefaultAction, Limit, PolicyDoc, RequireEntry, Rule, pointer};
 use crate::trace::{Summary, TraceCall, parse_trace, step};
 use crate::validate::ValidationError;
 
@@ -56,45 +55,47 @@ impl RuleDiff {
     }
 }
 
-/// One entry of a document: the key it is matched by, its pointer, its value, and the key of the
-/// tool it belongs to (for a tool's rule entries).
-struct Entry {
-    key: String,
-    pointer: String,
-    value: Value,
-    tool: Option<String>,
+/// What an entry holds, compared as the document types (no JSON conversion).
+#[derive(PartialEq)]
+enum Held<'d> {
+    /// An entry whose presence is all there is (a `hide` name, a tool).
+    Present,
+    Default(DefaultAction),
+    Require(&'d RequireEntry),
+    Rule(&'d Rule),
+    Limit(&'d Limit),
 }
 
-fn to_value<T: Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+/// One entry of a document: the key it is matched by, its pointer, what it holds, and the key of
+/// the tool it belongs to (for a tool's rule entries).
+struct Entry<'d> {
+    key: String,
+    pointer: String,
+    value: Held<'d>,
+    tool: Option<String>,
 }
 
 /// The comparable entries of a document, in document order. Tools contribute their own entry
 /// (the key `tool:<name>`), then their rule entries.
-fn entries(doc: Option<&PolicyDoc>) -> Vec<Entry> {
+fn entries(doc: Option<&PolicyDoc>) -> Vec<Entry<'_>> {
     let Some(doc) = doc else { return Vec::new() };
-    let mut out =
-        vec![Entry { key: "/default".into(), pointer: "/default".into(), value: to_value(&doc.default), tool: None }];
+    let default = Held::Default(doc.default);
+    let mut out = vec![Entry { key: "/default".into(), pointer: "/default".into(), value: default, tool: None }];
     for (i, name) in doc.hide.iter().flatten().enumerate() {
-        let index = i.to_string();
-        out.push(Entry {
-            key: format!("hide:{name}"),
-            pointer: pointer(["hide", &index]),
-            value: Value::Null,
-            tool: None,
-        });
+        let p = pointer(["hide", &i.to_string()]);
+        out.push(Entry { key: format!("hide:{name}"), pointer: p, value: Held::Present, tool: None });
     }
     for (i, l) in doc.all_tools.iter().flat_map(|a| a.limits.iter().flatten()).enumerate() {
         let p = pointer(["all_tools", "limits", &i.to_string()]);
-        out.push(Entry { key: p.clone(), pointer: p, value: to_value(l), tool: None });
+        out.push(Entry { key: p.clone(), pointer: p, value: Held::Limit(l), tool: None });
     }
     for (name, rules) in doc.tools.iter().flatten() {
         let tool = format!("tool:{name}");
-        out.push(Entry { key: tool.clone(), pointer: pointer(["tools", name]), value: Value::Null, tool: None });
-        let kinds: [(&str, Vec<Value>); 3] = [
-            ("require", rules.require.iter().flatten().map(to_value).collect()),
-            ("deny_if", rules.deny_if.iter().flatten().map(to_value).collect()),
-            ("limits", rules.limits.iter().flatten().map(to_value).collect()),
+        out.push(Entry { key: tool.clone(), pointer: pointer(["tools", name]), value: Held::Present, tool: None });
+        let kinds: [(&str, Vec<Held<'_>>); 3] = [
+            ("require", rules.require.iter().flatten().map(Held::Require).collect()),
+            ("deny_if", rules.deny_if.iter().flatten().map(Held::Rule).collect()),
+            ("limits", rules.limits.iter().flatten().map(Held::Limit).collect()),
         ];
         for (kind, values) in kinds {
             for (i, value) in values.into_iter().enumerate() {

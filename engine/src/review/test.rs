@@ -25,6 +25,7 @@
 //! assert_eq!((report.passed, report.failed), (1, 0));
 //! ```
 
+use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::decision::{Decision, Outcome};
@@ -228,6 +229,9 @@ struct Reader<'t> {
     text: &'t str,
     idx: LineIndex<'t>,
     errors: Vec<ValidationError>,
+    /// The last location computed (offset, line, column): locations are asked for in text order,
+    /// so each is found from the previous one (a one-line file of 100 000 calls stays linear).
+    cursor: (usize, u32, u32),
 }
 
 fn child(ptr: &str, key: &str) -> String {
@@ -235,9 +239,26 @@ fn child(ptr: &str, key: &str) -> String {
 }
 
 impl Reader<'_> {
-    fn location(&self, pointer: String, offset: usize) -> Location {
-        let p = self.idx.pos(offset);
-        Location { pointer, line: p.line, column: p.column }
+    fn location(&mut self, pointer: String, offset: usize) -> Location {
+        let (from, mut line, mut column) = self.cursor;
+        match self.text.get(from..offset) {
+            Some(between) if offset >= from => {
+                for c in between.chars() {
+                    if c == '\n' {
+                        line = line.saturating_add(1);
+                        column = 1;
+                    } else {
+                        column = column.saturating_add(1);
+                    }
+                }
+                self.cursor = (offset, line, column);
+                Location { pointer, line, column }
+            }
+            _ => {
+                let p = self.idx.pos(offset);
+                Location { pointer, line: p.line, column: p.column }
+            }
+        }
     }
 
     fn error(&mut self, pointer: String, offset: usize, message: String, help: Option<String>) {
@@ -288,7 +309,7 @@ impl Reader<'_> {
             }
             Some(m) => {
                 let s = self.string(&m.value, child(ptr, "outcome"), "`outcome`")?;
-                let parsed = serde_json::from_value::<Outcome>(serde_json::Value::String(s.to_string())).ok();
+                let parsed = Outcome::ALL.into_iter().find(|o| o.as_str() == s);
                 if parsed.is_none() {
                     let help = did_you_mean(s, OUTCOMES.iter().copied())
                         .map_or_else(|| format!("one of: {}", OUTCOMES.join(", ")), |g| format!("did you mean `{g}`?"));
@@ -319,6 +340,7 @@ impl Reader<'_> {
             self.error(ptr.into(), node.start, format!("`calls` must be an array of calls, found {found}"), None);
             return None;
         };
+        let start = self.location(String::new(), node.start);
         let before = self.errors.len();
         let mut structural = false;
         let mut blanks: Vec<(usize, usize)> = Vec::new();
@@ -363,16 +385,19 @@ impl Reader<'_> {
         if structural {
             return None;
         }
-        // The lines holding the array, with everything before it on its first line blanked:
-        // lines and columns in the trace parser's errors are then the file's (after an offset).
-        let line_start = self.text.get(..node.start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-        let first_line = self.idx.pos(node.start).line;
-        let mut piece = String::with_capacity(node.end - line_start);
-        for (offset, c) in self.text.get(line_start..node.end).unwrap_or_default().char_indices() {
-            let o = line_start + offset;
-            let blank = o < node.start || blanks.iter().any(|&(s, e)| o >= s && o < e);
-            piece.push(if blank && c != '\n' && c != '\r' { ' ' } else { c });
+        // The array's text with the `expect` members blanked; the trace parser's lines and columns
+        // are then the file's once shifted to where the array starts.
+        let mut piece = String::with_capacity(node.end.saturating_sub(node.start));
+        let mut kept_from = node.start;
+        // The ranges are in text order (items, then members, in order).
+        for (from, to) in blanks {
+            piece.push_str(self.text.get(kept_from..from).unwrap_or_default());
+            for c in self.text.get(from..to).unwrap_or_default().chars() {
+                piece.push(if c == '\n' || c == '\r' { c } else { ' ' });
+            }
+            kept_from = to;
         }
+        piece.push_str(self.text.get(kept_from..node.end).unwrap_or_default());
         match parse_trace(&piece) {
             Ok(_) if self.errors.len() > before => None,
             Ok(calls) if calls.len() == items.len() => Some((calls, expects, at)),
@@ -383,7 +408,10 @@ impl Reader<'_> {
             Err(errors) => {
                 for mut e in errors {
                     e.pointer = format!("{ptr}{}", e.pointer);
-                    e.line = e.line.map(|l| l.saturating_add(first_line - 1));
+                    if e.line == Some(1) {
+                        e.column = e.column.map(|c| c.saturating_add(start.column - 1));
+                    }
+                    e.line = e.line.map(|l| l.saturating_add(start.line - 1));
                     self.errors.push(e);
                 }
                 None
@@ -391,12 +419,13 @@ impl Reader<'_> {
         }
     }
 
-    fn test(&mut self, node: &Node, ptr: &str, names: &mut Vec<String>) -> Option<TestCase> {
+    fn test(&mut self, node: &Node, ptr: &str, names: &mut HashSet<String>) -> Option<TestCase> {
         let Kind::Object(members) = &node.kind else {
             let found = node.kind.type_name();
             self.error(ptr.into(), node.start, format!("a test must be an object, found {found}"), None);
             return None;
         };
+        let at = self.location(ptr.into(), node.start);
         let keys_ok = self.keys(members, ptr, "a test", TEST_KEYS);
         let name = match node.get("name") {
             None => {
@@ -408,12 +437,12 @@ impl Reader<'_> {
                     self.error(child(ptr, "name"), m.value.start, "a test's `name` must not be empty".into(), None);
                     None
                 }
-                Some(n) if names.iter().any(|x| x == n) => {
+                Some(n) if names.contains(n) => {
                     self.error(child(ptr, "name"), m.value.start, format!("duplicate test name `{n}`"), None);
                     None
                 }
                 Some(n) => {
-                    names.push(n.to_string());
+                    names.insert(n.to_string());
                     Some(n.to_string())
                 }
                 None => None,
@@ -427,7 +456,7 @@ impl Reader<'_> {
             Some(m) => self.calls(&m.value, &child(ptr, "calls")),
         };
         let (name, (calls, expect, call_at)) = (name?, calls?);
-        keys_ok.then(|| TestCase { name, at: self.location(ptr.into(), node.start), calls, expect, call_at })
+        keys_ok.then_some(TestCase { name, at, calls, expect, call_at })
     }
 }
 
@@ -442,7 +471,7 @@ pub fn parse_tests(text: &str) -> Result<Vec<TestCase>, Vec<ValidationError>> {
             help: None,
         }]
     })?;
-    let mut r = Reader { text, idx: LineIndex::new(text), errors: Vec::new() };
+    let mut r = Reader { text, idx: LineIndex::new(text), errors: Vec::new(), cursor: (0, 1, 1) };
     let Kind::Object(members) = &root.kind else {
         let found = root.kind.type_name();
         let help = Some(
@@ -456,7 +485,7 @@ pub fn parse_tests(text: &str) -> Result<Vec<TestCase>, Vec<ValidationError>> {
     match root.get("tests").map(|m| &m.value) {
         None => r.error(String::new(), root.start, "a test file needs a `tests` array".into(), None),
         Some(Node { kind: Kind::Array(items), .. }) => {
-            let mut names = Vec::new();
+            let mut names = HashSet::default();
             for (i, item) in items.iter().enumerate() {
                 if let Some(case) = r.test(item, &format!("/tests/{i}"), &mut names) {
                     cases.push(case);
@@ -537,6 +566,14 @@ mod tests {
             errs.iter().map(|e| (e.pointer.as_str(), e.line, e.column)).collect();
         assert_eq!(got, [("/tests/0/calls/0/at-ms", Some(3), Some(24)), ("/tests/0/calls/1/args", Some(4), Some(32))]);
         assert_eq!(errs[0].help.as_deref(), Some("did you mean `at_ms`?"));
+        // On one line, after other text (and a two-byte character): the column is still the file's.
+        let one_line =
+            r#"{"tests": [{"name": "é", "calls": [{"tool": "x", "expect": {"outcome": "allow"}, "at-ms": 1}]}]}"#;
+        let errs = parse_tests(one_line).unwrap_err();
+        assert_eq!(
+            (errs[0].pointer.as_str(), errs[0].line, errs[0].column),
+            ("/tests/0/calls/0/at-ms", Some(1), Some(82))
+        );
         for bad in [
             "[]",
             "{}",
