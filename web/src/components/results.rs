@@ -358,6 +358,13 @@ fn CompareSummary(comparison: Arc<Comparison>, filter: RwSignal<RowFilter>, page
     let (calls, changed) = (s.calls, s.changed);
     let transitions: Vec<(String, usize)> = s.transitions.iter().map(|(t, n)| (t.clone(), *n)).collect();
     let before = &s.before;
+    let rules = &comparison.rules;
+    let rules_line = format!(
+        "Rule entries: {} added, {} removed, {} changed.",
+        rules.added.len(),
+        rules.removed.len(),
+        rules.changed.len()
+    );
     let before_line = format!(
         "Under the other version: {} allowed · {} denied · {} hidden · {} rate limited.",
         group_digits(before.allowed),
@@ -400,7 +407,7 @@ fn CompareSummary(comparison: Arc<Comparison>, filter: RwSignal<RowFilter>, page
                     }
                 }).collect_view()}
             </ul>
-            <p class="muted small">{before_line}</p>
+            <p class="muted small">{before_line}" "{rules_line}</p>
         </div>
     }
 }

@@ -11,7 +11,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use toolgate_engine::review::{Coverage, CoverageTally, DiffSummary, Replay, decision_changed, transition};
+use toolgate_engine::review::{
+    Coverage, CoverageTally, DiffSummary, Replay, RuleDiff, decision_changed, diff_rules, transition,
+};
 use toolgate_engine::trace::{SimDecision, Simulation, Summary, TraceCall, step};
 use toolgate_engine::{Decision, Engine, Outcome, Policy};
 
@@ -29,6 +31,7 @@ enum Replayer {
 pub struct SimRun {
     replayer: Replayer,
     coverage: CoverageTally,
+    rules: Option<RuleDiff>,
     calls: Arc<Vec<TraceCall>>,
     decisions: Vec<SimDecision>,
 }
@@ -38,16 +41,17 @@ impl SimRun {
     pub fn new(policy: Option<Policy>, calls: Arc<Vec<TraceCall>>) -> Self {
         let coverage = CoverageTally::new(policy.as_ref());
         let replayer = Replayer::Single { engine: Engine::new(policy), summary: Summary::default() };
-        SimRun { replayer, coverage, decisions: Vec::with_capacity(calls.len()), calls }
+        SimRun { replayer, coverage, rules: None, decisions: Vec::with_capacity(calls.len()), calls }
     }
 
     /// Starts a run that also replays the calls through `before` (the version compared with),
     /// each policy with its own counters from empty.
     pub fn compare(before: Option<Policy>, policy: Option<Policy>, calls: Arc<Vec<TraceCall>>) -> Self {
         let coverage = CoverageTally::new(policy.as_ref());
+        let rules = diff_rules(before.as_ref().map(Policy::doc), policy.as_ref().map(Policy::doc));
         let replay = Replay::new(before.as_ref(), policy.as_ref());
         let replayer = Replayer::Compare { replay, changes: Vec::new() };
-        SimRun { replayer, coverage, decisions: Vec::with_capacity(calls.len()), calls }
+        SimRun { replayer, coverage, rules: Some(rules), decisions: Vec::with_capacity(calls.len()), calls }
     }
 
     /// Evaluates up to `budget` more calls; true when every call is decided.
@@ -101,7 +105,8 @@ impl SimRun {
             Replayer::Compare { replay, changes } => {
                 let diff = replay.into_summary();
                 let summary = diff.after.clone();
-                (summary, Some(Comparison { changes, summary: diff }))
+                let rules = self.rules.unwrap_or_default();
+                (summary, Some(Comparison { changes, summary: diff, rules }))
             }
         };
         SimResult {
@@ -132,8 +137,9 @@ pub struct Comparison {
     /// Every changed call: its index and its decision under the other version, by index.
     pub changes: Vec<(usize, Decision)>,
     /// The counts (changed calls by transition, outcomes on each side), from the engine.
-    /// (The rule-level difference is left to `toolgate diff`: it would cost the page ~7 KB gzip.)
     pub summary: DiffSummary,
+    /// The rule-level difference of the two documents.
+    pub rules: RuleDiff,
 }
 
 impl Comparison {
@@ -258,6 +264,7 @@ mod tests {
         let diff = toolgate_engine::review::diff(before.as_ref(), after.as_ref(), Some(&calls));
         let c = result.comparison.as_ref().unwrap();
         assert_eq!(c.summary, diff.summary);
+        assert_eq!(c.rules, diff.rules);
         assert_eq!(c.changes.len(), diff.changes.len());
         for (change, (index, before)) in diff.changes.iter().zip(&c.changes) {
             assert_eq!((change.index, &change.before), (*index, before));
@@ -278,6 +285,7 @@ mod tests {
         let result = run_in_slices(SimRun::compare(policy.clone(), policy, mix(800)), 100);
         let c = result.comparison.unwrap();
         assert_eq!((c.summary.changed, c.changes.len(), c.summary.calls), (0, 0, 800));
+        assert!(c.rules.is_empty());
     }
 
     #[test]
