@@ -16,8 +16,10 @@ if (!staging || !html) {
 }
 const file = join(staging, basename(html));
 const text = readFileSync(file, 'utf8');
-if (!/<meta http-equiv="?Content-Security-Policy"?/i.test(text) || !text.includes(MARKER)) {
-  console.error(`csp-hashes: ${file} has no Content-Security-Policy with ${MARKER}`);
+// (The minifier reorders attributes and drops quotes: match the tag loosely.)
+const meta = text.match(/<meta\b[^>]*\bhttp-equiv=["']?Content-Security-Policy\b[^>]*>/i)?.[0];
+if (!meta || !meta.includes(MARKER)) {
+  console.error(`csp-hashes: ${file} has no Content-Security-Policy meta tag with ${MARKER}`);
   process.exit(1);
 }
 const hashes = [];

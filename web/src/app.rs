@@ -178,8 +178,22 @@ impl AppState {
         }
     }
 
+    /// Re-reads what other tabs of this app may have written since: the states kept aside and the
+    /// versions (so one tab never drops what another kept).
+    fn reload_shared(&self) {
+        if let Some(text) = browser::storage_get(browser::ASIDE_KEY) {
+            self.aside.set(AsideList::from_json(&text));
+        }
+        if let Some(text) = browser::storage_get(browser::VERSIONS_KEY) {
+            self.versions.set(Versions::from_json(&text));
+        }
+    }
+
     /// Records the current policy as a version (and keeps the history in local storage).
     pub fn record_version(&self, moment: Moment) {
+        if let Some(text) = browser::storage_get(browser::VERSIONS_KEY) {
+            self.versions.set(Versions::from_json(&text));
+        }
         let policy = self.policy_text.get_untracked();
         self.versions.update(|v| v.record(&policy, moment, browser::wall_clock_ms()));
         let json = self.versions.with_untracked(Versions::to_json);
@@ -222,6 +236,7 @@ impl AppState {
     /// The user opens the pending share link: the current work is kept aside.
     pub fn open_pending_link(&self) {
         let Some(shared) = self.pending_link.get_untracked() else { return };
+        self.reload_shared();
         let current = self.saved();
         let mut next = None;
         self.aside.update(|a| next = Some(open_shared(current, shared, a, browser::wall_clock_ms())));
@@ -238,6 +253,7 @@ impl AppState {
     /// The user keeps the saved work: the pending link's state is kept aside.
     pub fn keep_saved_work(&self) {
         let Some(shared) = self.pending_link.get_untracked() else { return };
+        self.reload_shared();
         self.aside.update(|a| keep_saved(shared, a, browser::wall_clock_ms()));
         self.pending_link.set(None);
         browser::clear_hash();
@@ -248,6 +264,7 @@ impl AppState {
 
     /// Switches to the state kept aside at `index`; the current work takes its place.
     pub fn switch_to_aside(&self, index: usize) {
+        let Some(index) = self.find_aside(index) else { return };
         let current = self.saved();
         let mut next = None;
         self.aside.update(|a| next = switch_to(current, index, a, browser::wall_clock_ms()));
@@ -259,10 +276,23 @@ impl AppState {
 
     /// Forgets the state kept aside at `index` (the user asked for it).
     pub fn discard_aside(&self, index: usize) {
+        let Some(index) = self.find_aside(index) else { return };
         self.aside.update(|a| {
             a.take(index);
         });
         self.persist_aside();
+    }
+
+    /// Where the entry shown at `index` is in the list as stored now (another tab may have changed
+    /// it); an entry another tab no longer keeps is put back first.
+    fn find_aside(&self, index: usize) -> Option<usize> {
+        let shown = self.aside.with_untracked(|a| a.0.get(index).cloned())?;
+        self.reload_shared();
+        let at = self.aside.with_untracked(|a| a.0.iter().position(|x| *x == shown));
+        Some(at.unwrap_or_else(|| {
+            self.aside.update(|a| a.0.insert(0, shown));
+            0
+        }))
     }
 
     /// Restores saved or shared state.
@@ -338,12 +368,7 @@ fn bootstrap(state: &AppState) {
         }
     };
     let stored = browser::storage_get(browser::STORAGE_KEY).and_then(|text| Saved::from_json(&text).ok());
-    if let Some(text) = browser::storage_get(browser::ASIDE_KEY) {
-        state.aside.set(AsideList::from_json(&text));
-    }
-    if let Some(text) = browser::storage_get(browser::VERSIONS_KEY) {
-        state.versions.set(Versions::from_json(&text));
-    }
+    state.reload_shared();
     match opening(shared, stored) {
         Opening::Restore(saved) => {
             if let Some(saved) = saved {

@@ -29,6 +29,14 @@ pub fn ComparePanel() -> impl IntoView {
         })
     };
     let comparing = move || state.compare_text.with(|t| !t.trim().is_empty());
+    // Open while comparing (also when a comparison is set from elsewhere, e.g. "Compare policies"
+    // on a state kept aside); never closed under the user's hands when they clear the box.
+    let open = RwSignal::new(comparing());
+    Effect::new(move |_| {
+        if comparing() {
+            open.set(true);
+        }
+    });
     let pick_version = move |ev: leptos::ev::Event| {
         let select = event_target::<web_sys::HtmlSelectElement>(&ev);
         let picked = select.value().parse::<usize>().ok();
@@ -40,7 +48,8 @@ pub fn ComparePanel() -> impl IntoView {
     };
 
     view! {
-        <details class="compare" prop:open=comparing data-testid="compare">
+        <details class="compare" prop:open=move || open.get() data-testid="compare"
+            on:toggle=move |ev| open.set(event_target::<web_sys::Element>(&ev).has_attribute("open"))>
             <summary>
                 "Compare with another version of the policy"
                 <span class="muted">{move || if comparing() { " — comparing" } else { "" }}</span>

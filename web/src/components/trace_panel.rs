@@ -293,7 +293,7 @@ pub fn TracePanel() -> impl IntoView {
         </div>
 
         <div id="pane-text" role="tabpanel" aria-labelledby="tab-text" class="pane" class:hidden=generator_tab>
-            <label for="trace-input" class="label">"Trace: JSON array, {\"calls\": […]}, JSON Lines, or MCP JSON-RPC tools/call lines"</label>
+            <label for="trace-input" class="label">"Trace: a gateway --record file, JSON array, {\"calls\": […]}, JSON Lines, or MCP JSON-RPC tools/call lines"</label>
             <textarea id="trace-input" class="textarea mono" rows="8" spellcheck="false" data-testid="trace-input" node_ref=trace_area
                 placeholder="{\"tool\": \"create_refund\", \"args\": {\"amount\": 50}, \"at_ms\": 1767225600000}\n{\"tool\": \"create_refund\", \"args\": {\"amount\": 50000}, \"after_ms\": 1000}"
                 prop:value=move || state.trace_text.get()
