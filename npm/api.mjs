@@ -100,7 +100,42 @@ export function createApi(raw, loader) {
       throw fail(kind, pointer, `${what} is not JSON-serialisable: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (text === undefined) throw fail(kind, pointer, `${what} is not JSON-serialisable: found ${describe(value)}`);
+    finite(value, text, kind, pointer, what);
     return limited(text, kind, pointer, what);
+  }
+
+  /**
+   * `JSON.stringify` writes NaN and ±Infinity as `null` (= absent to a condition): refuse them
+   * instead, with a pointer. Only searched for when the text has a `null` at all.
+   */
+  function finite(value, text, kind, pointer, what) {
+    if (!text.includes('null')) return;
+    const found = nonFinite(value, '', '');
+    if (found !== null) {
+      const [v, at] = found;
+      throw fail(kind, pointer + at, `${what} contains ${v} at ${at === '' ? '(root)' : at}: JSON has no such number (it would silently become null)`);
+    }
+  }
+
+  /** The first non-finite number in a value as JSON.stringify sees it, with its JSON pointer. */
+  function nonFinite(value, key, at) {
+    let v = value;
+    if (v !== null && typeof v === 'object' && typeof v.toJSON === 'function') v = v.toJSON(key);
+    if (v instanceof Number) v = Number(v);
+    if (typeof v === 'number') return Number.isFinite(v) ? null : [String(v), at];
+    if (v === null || typeof v !== 'object') return null;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const r = nonFinite(v[i], String(i), `${at}/${i}`);
+        if (r !== null) return r;
+      }
+      return null;
+    }
+    for (const k of Object.keys(v)) {
+      const r = nonFinite(v[k], k, `${at}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+      if (r !== null) return r;
+    }
+    return null;
   }
 
   function policyText(policy) {
@@ -127,6 +162,7 @@ export function createApi(raw, loader) {
     else if (typeof at !== 'number') {
       throw fail('call', '/at_ms', `\`at_ms\` must be a number of milliseconds since 1970, found ${describe(at)}`);
     }
+    if (!Number.isFinite(at)) throw fail('call', '/at_ms', `\`at_ms\` is ${at}: it must be a whole number of milliseconds since 1970`);
     let argsJson = '';
     if (args_json !== undefined) {
       if (typeof args_json !== 'string') {
@@ -134,16 +170,63 @@ export function createApi(raw, loader) {
       }
       if (args !== undefined) throw fail('call', '/args', 'give `args` or `args_json`, not both');
       if (args_json.trim() === '') throw fail('call', '/args_json', '`args_json` is empty: leave it out for no arguments');
-      argsJson = limited(args_json, 'call', '/args_json', '`args_json`');
+      argsJson = args_json;
     } else if (args !== undefined) {
       // Arguments that are not an object are the engine's to refuse (fail closed), so any JSON goes.
-      argsJson = stringify(args, 'call', '/args', '`args`');
+      argsJson = stringifyArgs(args);
     }
+    // Argument text over the engine's cap is refused without crossing into the module (a 100 MB
+    // text would grow its memory for good); the engine writes the refusal.
+    if (argsJson.length > maxArgumentBytes()) return refusedIn(method, raw.refusedArguments(utf8Length(argsJson)));
     try {
       return engine[method](tool, argsJson, grant, at);
     } catch (e) {
       throw typed(e);
     }
+  }
+
+  let argumentCap = 0;
+  function maxArgumentBytes() {
+    if (argumentCap === 0) argumentCap = raw.maxArgumentBytes();
+    return argumentCap;
+  }
+
+  /** Bytes of UTF-8 of a string (lone surrogates count as U+FFFD, 3 bytes, as the glue encodes them). */
+  function utf8Length(text) {
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        n += 4;
+        i++;
+      } else n += 3;
+    }
+    return n;
+  }
+
+  /** A refusal's Decision JSON in the form `method` returns. */
+  function refusedIn(method, json) {
+    if (method === 'plan') return `{"kind":"final","decision":${json}}`;
+    if (method === 'evaluateTuple' || method === 'checkTuple') {
+      const d = JSON.parse(json);
+      return JSON.stringify([d.outcome, d.rule, d.pointer, d.message, d.retry_after_ms, [], [], null]);
+    }
+    return json;
+  }
+
+  /** `JSON.stringify` of a call's `args` (no size limit here: oversized arguments are a refusal, not an error). */
+  function stringifyArgs(args) {
+    let text;
+    try {
+      text = JSON.stringify(args);
+    } catch (e) {
+      throw fail('call', '/args', `\`args\` is not JSON-serialisable: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (text === undefined) throw fail('call', '/args', `\`args\` is not JSON-serialisable: found ${describe(args)}`);
+    finite(args, text, 'call', '/args', '`args`');
+    return text;
   }
 
   /**
@@ -200,6 +283,13 @@ export function createApi(raw, loader) {
     #raw = null;
     /** Decision object → the reservation the engine gave it (what makes `release` once-only). */
     #reservations = new WeakMap();
+    // Recovery after a trap (issue 9, finding 6): the policy text, the last counter checkpoint
+    // (snapshot JSON, or null for empty counters) and every charge and release made since, so a
+    // rebuilt engine holds exactly the counters the trapped one held.
+    #policy = 'null';
+    #checkpoint = null;
+    #log = [];
+    #dead = null;
 
     /** @param policy policy.json text, a policy object, or `null` (no policy attached: every call is denied) */
     constructor(policy) {
@@ -207,6 +297,7 @@ export function createApi(raw, loader) {
       const text = policyText(policy);
       try {
         this.#raw = new raw.PolicyEngine(text);
+        this.#policy = text;
       } catch (e) {
         throw typed(e);
       }
@@ -231,25 +322,31 @@ export function createApi(raw, loader) {
 
     /** Decides a call and, when allowed, charges its quota. `at_ms` defaults to `Date.now()`. */
     evaluate(call) {
-      const t = JSON.parse(decide(this.#live(), 'evaluateTuple', call));
+      const text = this.#run((r) => decide(r, 'evaluateTuple', call));
+      const t = JSON.parse(text);
       const d = decisionAt(t, 0);
-      if (t[7] !== null) this.#reservations.set(d, t[7]);
+      if (t[7] !== null) {
+        this.#reservations.set(d, t[7]);
+        this.#logged('tuple', text);
+      }
       return d;
     }
 
     /** `evaluate`, returning the Decision as JSON text (exact integers beyond 2^53; no parsing cost). */
     evaluateJson(call) {
-      return decide(this.#live(), 'evaluate', call);
+      const text = this.#run((r) => decide(r, 'evaluate', call));
+      if (text.startsWith('{"outcome":"allow"') && !text.endsWith('"counters":[]}')) this.#logged('charge', text);
+      return text;
     }
 
     /** Decides a call without charging quota (a dry run): counters show what `evaluate` would leave. */
     check(call) {
-      return fromTuple(decide(this.#live(), 'checkTuple', call));
+      return fromTuple(this.#run((r) => decide(r, 'checkTuple', call)));
     }
 
     /** `check`, returning the Decision as JSON text. */
     checkJson(call) {
-      return decide(this.#live(), 'check', call);
+      return this.#run((r) => decide(r, 'check', call));
     }
 
     /**
@@ -262,7 +359,9 @@ export function createApi(raw, loader) {
       }
       const text = jsonText(decision, 'decision', '', 'the decision');
       try {
-        return this.#live().release(text, this.#reservations.get(decision));
+        const released = this.#run((r) => r.release(text, this.#reservations.get(decision)));
+        if (released > 0) this.#logged('release', text);
+        return released;
       } catch (e) {
         throw typed(e);
       }
@@ -275,7 +374,7 @@ export function createApi(raw, loader) {
      * decision}` or `{kind: 'reserve', tool, grant, at_ms, limits, charges}` for the store.
      */
     plan(call) {
-      return JSON.parse(decide(this.#live(), 'plan', call));
+      return JSON.parse(this.#run((r) => decide(r, 'plan', call)));
     }
 
     /**
@@ -296,7 +395,7 @@ export function createApi(raw, loader) {
       }
       const text = jsonText(plan, 'plan', '', 'the plan');
       try {
-        return fromTuple(this.#live().finishTuple(text, Float64Array.from(used)));
+        return fromTuple(this.#run((r) => r.finishTuple(text, Float64Array.from(used))));
       } catch (e) {
         throw typed(e);
       }
@@ -307,7 +406,7 @@ export function createApi(raw, loader) {
       const text = jsonText(result, 'tools', '', 'the tools/list result');
       let out;
       try {
-        out = this.#live().filterTools(text);
+        out = this.#run((r) => r.filterTools(text));
       } catch (e) {
         throw typed(e);
       }
@@ -317,7 +416,7 @@ export function createApi(raw, loader) {
     /** Whether `tools/list` shows this tool. */
     isVisible(tool) {
       if (typeof tool !== 'string') throw fail('call', '/tool', `\`tool\` must be a string, found ${describe(tool)}`);
-      return this.#live().isVisible(tool);
+      return this.#run((r) => r.isVisible(tool));
     }
 
     /** Runs a trace on fresh counters with this engine's policy; the engine's own counters are untouched. */
@@ -325,7 +424,7 @@ export function createApi(raw, loader) {
       const text = jsonText(trace, 'trace', '', 'the trace');
       let out;
       try {
-        out = this.#live().simulateTuples(text);
+        out = this.#run((r) => r.simulateTuples(text));
       } catch (e) {
         throw typed(e);
       }
@@ -336,7 +435,7 @@ export function createApi(raw, loader) {
     simulateJson(trace) {
       const text = jsonText(trace, 'trace', '', 'the trace');
       try {
-        return this.#live().simulate(text);
+        return this.#run((r) => r.simulate(text));
       } catch (e) {
         throw typed(e);
       }
@@ -344,7 +443,7 @@ export function createApi(raw, loader) {
 
     /** The counters, sorted: persist them, or share them with other gateway instances. */
     exportState() {
-      return JSON.parse(this.#live().exportState());
+      return JSON.parse(this.#run((r) => r.exportState()));
     }
 
     /** Replaces the counters with a snapshot (all or nothing). */
@@ -356,7 +455,9 @@ export function createApi(raw, loader) {
       }
       const text = jsonText(snapshot, 'state', '', 'the snapshot');
       try {
-        this.#live().importState(text);
+        this.#run((r) => r.importState(text));
+        this.#checkpoint = text;
+        this.#log = [];
       } catch (e) {
         throw typed(e);
       }
@@ -366,7 +467,8 @@ export function createApi(raw, loader) {
     setPolicy(policy) {
       const text = policyText(policy);
       try {
-        this.#live().setPolicy(text);
+        this.#run((r) => r.setPolicy(text));
+        this.#policy = text;
       } catch (e) {
         throw typed(e);
       }
@@ -374,12 +476,14 @@ export function createApi(raw, loader) {
 
     /** Whether a policy is attached (`false` after `new PolicyEngine(null)`). */
     get hasPolicy() {
-      return this.#live().hasPolicy;
+      return this.#run((r) => r.hasPolicy);
     }
 
     /** Forgets every counter. */
     resetCounters() {
-      this.#live().resetCounters();
+      this.#run((r) => r.resetCounters());
+      this.#checkpoint = null;
+      this.#log = [];
     }
 
     /** Frees the engine's wasm memory now instead of at garbage collection. The engine is unusable afterwards. */
@@ -389,8 +493,57 @@ export function createApi(raw, loader) {
     }
 
     #live() {
-      if (this.#raw === null) throw fail('init', '', 'this PolicyEngine was freed');
+      if (this.#raw === null) throw this.#dead ?? fail('init', '', 'this PolicyEngine was freed');
       return this.#raw;
+    }
+
+    /**
+     * Runs `f` on the facade engine. If the wasm module traps (out of memory, `unreachable`), the
+     * facade object stays borrowed and would fail every later call: rebuild it from the policy,
+     * the checkpoint and the charges and releases since, and throw — the call that trapped is
+     * never decided (so never allowed).
+     */
+    #run(f) {
+      const engine = this.#live();
+      try {
+        return f(engine);
+      } catch (e) {
+        if (e instanceof WebAssembly.RuntimeError) throw this.#recover(e);
+        throw e;
+      }
+    }
+
+    #recover(trap) {
+      this.#raw = null; // the trapped object is abandoned: its borrow flag is stuck
+      this.#reservations = new WeakMap();
+      try {
+        const fresh = new raw.PolicyEngine(this.#policy);
+        if (this.#checkpoint !== null) fresh.importState(this.#checkpoint);
+        for (const [kind, decision] of this.#log) {
+          if (kind === 'tuple') fresh.recharge(JSON.stringify(decisionAt(JSON.parse(decision), 0)));
+          else if (kind === 'charge') fresh.recharge(decision);
+          else fresh.release(decision, undefined);
+        }
+        this.#raw = fresh;
+        return fail('trap', '', `the engine trapped (${trap.message}) and was rebuilt with its counters; this call was not decided`);
+      } catch (e) {
+        this.#dead = fail('trap', '', `the engine trapped (${trap.message}) and could not be rebuilt (${e instanceof Error ? e.message : String(e)}); create a new PolicyEngine`);
+        return this.#dead;
+      }
+    }
+
+    /** Records a charge or release for #recover; past 1000 entries the counters are checkpointed instead. */
+    #logged(kind, decision) {
+      this.#log.push([kind, decision]);
+      if (this.#log.length >= 1000) {
+        this.#checkpoint = this.#run((r) => r.exportState());
+        this.#log = [];
+      }
+    }
+
+    /** Test hook (not part of the API): makes the module trap inside this engine, as an out-of-memory would. */
+    __exhaustMemoryForTests(bytes) {
+      return this.#run((r) => r.__exhaustMemoryForTests(bytes));
     }
   }
 

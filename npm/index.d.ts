@@ -100,8 +100,11 @@ export type ValidationReport =
   | { valid: true; errors: []; warnings: Warning[] }
   | { valid: false; errors: [ValidationError, ...ValidationError[]]; warnings: Warning[] };
 
-/** Which input a ToolgateError is about. */
-export type ErrorKind = 'policy' | 'call' | 'decision' | 'plan' | 'tools' | 'trace' | 'state' | 'init';
+/**
+ * Which input a ToolgateError is about; `trap`: the wasm module trapped during the call — the
+ * engine was rebuilt with its policy and counters, and the call was not decided (refuse it).
+ */
+export type ErrorKind = 'policy' | 'call' | 'decision' | 'plan' | 'tools' | 'trace' | 'state' | 'init' | 'trap';
 
 /** Every error this package throws: typed, with the CLI's list of located problems. */
 export class ToolgateError extends Error {

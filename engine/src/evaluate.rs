@@ -459,6 +459,12 @@ fn compile_limit(l: &Limit, base: &str, index: usize) -> LimitRule {
     }
 }
 
+/// The decision for a call whose arguments were refused before any rule ([`crate::args`]):
+/// deny, rule `(invalid arguments)`, with the reason. Independent of the policy and counters.
+pub fn refused_arguments(message: &str) -> Decision {
+    refusal(Outcome::Deny, Arc::from(RULE_INVALID_ARGUMENTS), None, Arc::from(message))
+}
+
 fn refusal(outcome: Outcome, rule: Arc<str>, pointer: Option<Arc<str>>, message: Arc<str>) -> Decision {
     Decision {
         outcome,
@@ -679,6 +685,17 @@ impl Engine {
             .retain(|content, _| content.iter().any(|(g, c, w, ws, _)| counters.knows(g, c, *w, *ws)));
         self.releases.len = self.releases.by_content.values().map(|r| r.seqs.len() + usize::from(r.copy)).sum();
         self.releases.sweep_at = self.releases.len.saturating_mul(2);
+    }
+
+    /// Charges an allowed decision's counters again, as `evaluate` did when it decided it: for a
+    /// host rebuilding an engine (a checkpoint of counters, then the charges made since). Returns
+    /// whether anything was charged.
+    pub fn recharge(&mut self, decision: &Decision) -> bool {
+        if decision.outcome != Outcome::Allow || decision.counters.is_empty() {
+            return false;
+        }
+        self.counters.charge_all(&decision.counters);
+        true
     }
 
     /// This engine's id in the [`Reservation`]s it gives (unique in the process).

@@ -29,6 +29,7 @@
 //! assert_eq!(&*d.rule, "(default deny)");
 //! ```
 
+pub mod args;
 pub mod condition;
 pub mod decision;
 pub mod evaluate;

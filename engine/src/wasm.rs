@@ -117,9 +117,48 @@ fn timestamp(at_ms: f64) -> Result<u64, EngineError> {
     }
 }
 
-/// `arguments` from JSON text; `""` is "no arguments" (`{}`).
-fn arguments(args_json: &str) -> Result<Option<Value>, EngineError> {
-    if args_json.is_empty() { Ok(None) } else { parse_json("call", "/args", args_json).map(Some) }
+/// A call's arguments as read by [`crate::args::read_arguments`].
+enum Arguments {
+    /// Read (`None` = no arguments).
+    Read(Option<Value>),
+    /// Refused before any rule: the call's decision.
+    Refused(Decision),
+}
+
+/// `arguments` from JSON text; `""` is "no arguments" (`{}`). Duplicate keys, oversized text and
+/// too many values are a deny decision; text that is not JSON is a located error.
+fn arguments(args_json: &str) -> Result<Arguments, EngineError> {
+    if args_json.is_empty() {
+        return Ok(Arguments::Read(None));
+    }
+    match crate::args::read_arguments(args_json) {
+        Ok(v) => Ok(Arguments::Read(Some(v))),
+        Err(crate::args::ArgsError::Refused(m)) => Ok(Arguments::Refused(crate::evaluate::refused_arguments(&m))),
+        Err(crate::args::ArgsError::Syntax(e)) => Err(EngineError::new(
+            "call",
+            vec![ValidationError {
+                pointer: "/args".into(),
+                message: format!("invalid JSON: {}", e.message),
+                line: Some(e.pos.line),
+                column: Some(e.pos.column),
+                help: None,
+            }],
+        )),
+    }
+}
+
+/// The Decision JSON of arguments of `bytes` bytes, refused for their size without crossing into
+/// the module (the JS layer sends no argument text over [`crate::args::MAX_ARGUMENT_BYTES`]).
+#[wasm_bindgen(js_name = refusedArguments)]
+pub fn refused_arguments(bytes: f64) -> String {
+    let bytes = count(bytes).and_then(|b| usize::try_from(b).ok()).unwrap_or(usize::MAX);
+    decision_json(&crate::evaluate::refused_arguments(&crate::args::too_long(bytes)))
+}
+
+/// The longest argument text read, in bytes of UTF-8 ([`crate::args::MAX_ARGUMENT_BYTES`]).
+#[wasm_bindgen(js_name = maxArgumentBytes)]
+pub fn max_argument_bytes() -> u32 {
+    u32::try_from(crate::args::MAX_ARGUMENT_BYTES).unwrap_or(u32::MAX)
 }
 
 /// One engine: a policy (or none) with its counters.
@@ -160,7 +199,10 @@ impl PolicyEngine {
         at_ms: f64,
     ) -> Result<String, EngineError> {
         let at_ms = timestamp(at_ms)?;
-        let args = arguments(args_json)?;
+        let args = match arguments(args_json)? {
+            Arguments::Read(args) => args,
+            Arguments::Refused(d) => return Ok(decision_json(&d)),
+        };
         let call = Call { tool, args: args.as_ref(), grant: grant.as_deref().unwrap_or(DEFAULT_GRANT), at_ms };
         Ok(decision_json(&self.engine.evaluate(&call)))
     }
@@ -168,7 +210,10 @@ impl PolicyEngine {
     /// Decides a call without charging anything (a dry run). Returns the Decision as JSON.
     pub fn check(&self, tool: &str, args_json: &str, grant: Option<String>, at_ms: f64) -> Result<String, EngineError> {
         let at_ms = timestamp(at_ms)?;
-        let args = arguments(args_json)?;
+        let args = match arguments(args_json)? {
+            Arguments::Read(args) => args,
+            Arguments::Refused(d) => return Ok(decision_json(&d)),
+        };
         let call = Call { tool, args: args.as_ref(), grant: grant.as_deref().unwrap_or(DEFAULT_GRANT), at_ms };
         Ok(decision_json(&self.engine.check(&call)))
     }
@@ -184,7 +229,15 @@ impl PolicyEngine {
         at_ms: f64,
     ) -> Result<String, EngineError> {
         let at_ms = timestamp(at_ms)?;
-        let args = arguments(args_json)?;
+        let args = match arguments(args_json)? {
+            Arguments::Read(args) => args,
+            Arguments::Refused(d) => {
+                return Ok({
+                    let t = decision_tuple(&d);
+                    format!("{},null]", t.strip_suffix(']').unwrap_or(&t))
+                });
+            }
+        };
         let call = Call { tool, args: args.as_ref(), grant: grant.as_deref().unwrap_or(DEFAULT_GRANT), at_ms };
         let d = self.engine.evaluate(&call);
         // The tuple, then the reservation's sequence number (or null) for `release`.
@@ -212,7 +265,10 @@ impl PolicyEngine {
         at_ms: f64,
     ) -> Result<String, EngineError> {
         let at_ms = timestamp(at_ms)?;
-        let args = arguments(args_json)?;
+        let args = match arguments(args_json)? {
+            Arguments::Read(args) => args,
+            Arguments::Refused(d) => return Ok(decision_tuple(&d)),
+        };
         let call = Call { tool, args: args.as_ref(), grant: grant.as_deref().unwrap_or(DEFAULT_GRANT), at_ms };
         Ok(decision_tuple(&self.engine.check(&call)))
     }
@@ -306,13 +362,34 @@ impl PolicyEngine {
         self.engine.reset_counters();
     }
 
+    // ---- recovery after a trap (issue 9, finding 6): the JS layer rebuilds an engine.
+
+    /// Charges an allowed decision (JSON) again: replays a charge made since the last checkpoint.
+    pub fn recharge(&mut self, decision_json: &str) -> Result<bool, EngineError> {
+        let decision = read_decision(&parse_json("decision", "", decision_json)?)?;
+        Ok(self.engine.recharge(&decision))
+    }
+
+    /// Test hook: fails an allocation of `bytes` inside a `&mut self` method, which traps the
+    /// module (out of memory aborts under `panic = "abort"`) exactly as a real exhaustion would,
+    /// leaving this object borrowed. Lets tests prove the JS layer recovers from a trap.
+    #[wasm_bindgen(js_name = __exhaustMemoryForTests)]
+    pub fn exhaust_memory_for_tests(&mut self, bytes: f64) -> u32 {
+        let n = count(bytes).and_then(|b| usize::try_from(b).ok()).unwrap_or(usize::MAX);
+        let v = vec![1u8; n];
+        u32::from(v.last().copied().unwrap_or(0)) + u32::from(self.engine.policy().is_some())
+    }
+
     // ---- host-side counter stores (issue 8): plan, then finish from the store's counts.
 
     /// Steps 1–5 of a call without reading or charging counters. Returns the plan as JSON (see
     /// [`plan_json`]).
     pub fn plan(&self, tool: &str, args_json: &str, grant: Option<String>, at_ms: f64) -> Result<String, EngineError> {
         let at_ms = timestamp(at_ms)?;
-        let args = arguments(args_json)?;
+        let args = match arguments(args_json)? {
+            Arguments::Read(args) => args,
+            Arguments::Refused(d) => return Ok(plan_json(&Plan::Final(d))),
+        };
         let call = Call { tool, args: args.as_ref(), grant: grant.as_deref().unwrap_or(DEFAULT_GRANT), at_ms };
         Ok(plan_json(&self.engine.plan(&call)))
     }

@@ -551,3 +551,31 @@ fn release_bookkeeping_is_swept_as_windows_age_out() {
     // amortised (when the count doubles), so at most ~4 windows' worth are held.
     assert!(most <= 4 * 60 + 64, "{most} releases remembered");
 }
+
+// --- argument admission (issue 9, findings 1 and 6) -----------------------------------------------
+
+#[test]
+fn duplicate_argument_keys_are_denied_not_last_wins() {
+    use toolgate_engine::args::{ArgsError, read_arguments};
+    // serde_json and the engine's own parser both keep the last `amount`: 5 passes `gt 10000`,
+    // while a first-wins server would refund 50000.
+    let text = r#"{"amount": 50000, "amount": 5}"#;
+    assert_eq!(serde_json::from_str::<Value>(text).unwrap(), json!({"amount": 5}), "the last-wins reading");
+    let Err(ArgsError::Refused(m)) = read_arguments(text) else { panic!("duplicates must be refused") };
+    assert_eq!(m, "Arguments have a duplicate key `amount` at /amount");
+    let d = toolgate_engine::evaluate::refused_arguments(&m);
+    assert_eq!((d.outcome, &*d.rule, d.pointer.is_none()), (Outcome::Deny, "(invalid arguments)", true));
+}
+
+#[test]
+fn a_100_mb_argument_array_is_refused_not_a_trap() {
+    use toolgate_engine::args::{ArgsError, read_arguments};
+    let text = format!("[{}0]", "0,".repeat(50_000_000));
+    let refused = timed("100 MB arguments", || read_arguments(&text));
+    assert_eq!(refused, Err(ArgsError::Refused("Arguments are 95.4 MiB; the limit is 1 MiB".into())));
+    let dense = format!("[{}0]", "0,".repeat(400_000));
+    assert_eq!(
+        timed("800 KB dense arguments", || read_arguments(&dense)),
+        Err(ArgsError::Refused("Arguments have 400002 values; the limit is 100000".into()))
+    );
+}

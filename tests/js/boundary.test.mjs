@@ -168,11 +168,16 @@ describe('calls', () => {
     assert.equal(engine.evaluate({ tool: 'pay', args_json: '{"amount": 20000}', at_ms: T0 }).outcome, 'deny');
   });
 
-  test('huge arguments are decided', () => {
+  test('huge arguments are refused with a reason, and the engine keeps working', () => {
     const args = { amount: 20000 };
     for (let i = 0; i < 200_000; i++) args[`k${i}`] = i;
-    assert.equal(engine.evaluate({ tool: 'pay', args, at_ms: T0 }).outcome, 'deny');
-    assert.equal(engine.evaluate({ tool: 'pay', args: { note: 'x'.repeat(20_000_000), amount: 1 }, at_ms: T0 }).outcome, 'allow');
+    const wide = engine.evaluate({ tool: 'pay', args, at_ms: T0 });
+    assert.deepEqual([wide.outcome, wide.rule, wide.message], ['deny', '(invalid arguments)', 'Arguments are 3.1 MiB; the limit is 1 MiB']);
+    const many = engine.evaluate({ tool: 'pay', args: { amount: 1, pad: new Array(150_000).fill(0) }, at_ms: T0 });
+    assert.deepEqual([many.outcome, many.rule, many.message], ['deny', '(invalid arguments)', 'Arguments have 150003 values; the limit is 100000']);
+    const long = engine.evaluate({ tool: 'pay', args: { note: 'x'.repeat(20_000_000), amount: 1 }, at_ms: T0 });
+    assert.deepEqual([long.outcome, long.rule, long.message], ['deny', '(invalid arguments)', 'Arguments are 19.1 MiB; the limit is 1 MiB']);
+    assert.equal(engine.evaluate({ tool: 'pay', args: { note: 'x'.repeat(500_000), amount: 1 }, at_ms: T0 }).outcome, 'allow');
     const tool = 't'.repeat(1_000_000);
     assert.equal(engine.evaluate({ tool, at_ms: T0 }).rule, '(default deny)');
   });
@@ -180,7 +185,7 @@ describe('calls', () => {
   test('texts beyond 128 Mi characters are refused before they reach the wasm memory', () => {
     const huge = 'x'.repeat(128 * 1024 * 1024 + 1);
     throwsTyped(() => engine.evaluate({ tool: huge, at_ms: T0 }), 'call', '/tool');
-    throwsTyped(() => engine.evaluate({ tool: 'pay', args_json: huge, at_ms: T0 }), 'call', '/args_json');
+    assert.equal(engine.evaluate({ tool: 'pay', args_json: huge, at_ms: T0 }).rule, '(invalid arguments)', 'arguments are refused, whatever their size');
     throwsTyped(() => new PolicyEngine(huge), 'policy', '');
     throwsTyped(() => engine.simulate(huge), 'trace', '');
     throwsTyped(() => engine.filterTools(huge), 'tools', '');
