@@ -34,6 +34,20 @@ export function refusal(decision) {
   return { content: [{ type: 'text', text }], isError: true, _meta: { toolgate: decision } };
 }
 
+/** The Decision of a call the engine could not decide. */
+function undecidable(e) {
+  const kind = typeof e?.kind === 'string' ? e.kind : 'error';
+  return {
+    outcome: 'deny',
+    rule: '(undecidable)',
+    pointer: null,
+    message: `the call could not be decided (${kind}); it was not forwarded`,
+    retry_after_ms: null,
+    explain: [],
+    counters: [],
+  };
+}
+
 /**
  * Holds what the agent sends until the session is ready: the first message must be `initialize`;
  * once `ready()` ran, held messages are delivered in order to whoever connected (the Server).
@@ -292,8 +306,16 @@ export class Session {
     if (args !== undefined) call.args = args;
     const { store, shadow } = this.ctx;
     const policy = this.ctx.holder.digest;
-    let decided = store.decide(call);
-    if (typeof decided?.then === 'function') decided = await decided;
+    let decided;
+    try {
+      decided = store.decide(call);
+      if (typeof decided?.then === 'function') decided = await decided;
+    } catch (e) {
+      // The engine could not decide (e.g. a typed error for unrepresentable input, or a wasm trap
+      // it recovered from): refused, never forwarded.
+      logLine(`decision failed for tool ${capped(name, 80)}: ${e?.message ?? e}`);
+      decided = { decision: undecidable(e), ticket: null };
+    }
     const { decision, ticket } = decided;
     const refused = decision.outcome !== 'allow';
     if (refused && !shadow) {

@@ -330,3 +330,22 @@ test('tools/list is filtered page by page; cursors and unknown fields are kept',
   assert.equal(third.nextCursor, undefined);
   await assert.rejects(gw.client.request({ method: 'tools/list', params: { cursor: 'nope' } }, ResultSchema), (e) => e.code === -32602 && /unknown cursor nope/.test(e.message));
 });
+
+test('arguments over the size cap are refused as invalid and never reach the upstream', async (t) => {
+  const dir = workdir(t);
+  const up = tappedEverything(dir);
+  const audit = join(dir, 'audit.jsonl');
+  const gw = await stdioGateway(['--policy', writeJson(join(dir, 'policy.json'), POLICY), '--audit', audit, ...up.command]);
+  t.after(() => gw.close());
+  const huge = await gw.client.callTool({ name: 'echo', arguments: { message: 'x'.repeat(1_100_000) } });
+  assert.equal(huge.isError, true);
+  assert.match(text(huge), /^\[POLICY DENIED\] /);
+  assert.equal(huge._meta.toolgate.rule, '(invalid arguments)');
+  assert.equal(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'small' } })), 'Echo: small');
+  await gw.client.ping();
+  assert.deepEqual(up.calls().filter((c) => c.method === 'tools/call').map((c) => c.name), ['echo']);
+  assert.deepEqual(jsonLines(audit).map((l) => [l.outcome, l.rule, l.upstream]), [
+    ['deny', '(invalid arguments)', 'not_sent'],
+    ['allow', '', 'ok'],
+  ]);
+});
