@@ -11,7 +11,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { ErrorCode, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 
-import { argKeys, capped, logLine } from './log.mjs';
+import { argKeys, capped, logLine, quoted } from './log.mjs';
+
+/**
+ * The client→server notifications of MCP forwarded upstream (`notifications/initialized` is
+ * answered by the gateway's own Server). Anything else sent without an id is dropped and logged.
+ */
+const FORWARDED_NOTIFICATIONS = new Set([
+  'notifications/cancelled',
+  'notifications/progress',
+  'notifications/roots/list_changed',
+  'notifications/elicitation/complete',
+]);
 
 /** Messages an agent may send before its session is ready (beyond that, the session is closed). */
 const MAX_HELD = 256;
@@ -235,6 +246,12 @@ export class Session {
     };
     server.fallbackNotificationHandler = async (notification) => {
       if (notification.method === 'notifications/initialized') return;
+      if (!FORWARDED_NOTIFICATIONS.has(notification.method)) {
+        // A request sent without an id (e.g. a `tools/call` notification) would reach the upstream
+        // undecided and unaudited: only the client→server notifications of the protocol pass.
+        logLine(`session ${this.id}: dropped notification ${quoted(notification.method)} (not a client notification of MCP)`);
+        return;
+      }
       await this.client.notification(notification).catch((e) => logLine(`upstream: cannot forward ${notification.method}: ${e.message}`));
     };
     // Upstream → agent: notifications and server→client requests (roots, sampling, elicitation),

@@ -349,3 +349,28 @@ test('arguments over the size cap are refused as invalid and never reach the ups
     ['allow', '', 'ok'],
   ]);
 });
+
+test('a tools/call sent as a notification never reaches the upstream; client notifications still pass', async (t) => {
+  const dir = workdir(t);
+  const up = tappedEverything(dir);
+  const gw = await stdioGateway(['--policy', writeJson(join(dir, 'policy.json'), POLICY), ...up.command], { capabilities: RICH_CAPABILITIES });
+  t.after(() => gw.close());
+  // Raw JSON-RPC notifications (no id) on the agent's wire: a hidden tool, an allowed one, an
+  // unknown method with a forged log line in its name, and a real client notification.
+  await gw.transport.send({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'get-env', arguments: {} } });
+  await gw.transport.send({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'echo', arguments: { message: 'x' } } });
+  await gw.transport.send({ jsonrpc: '2.0', method: 'x\ntoolgate-gateway: forged', params: {} });
+  await gw.client.sendRootsListChanged();
+  // A forwarded round trip through the gateway and the tap orders everything sent before it.
+  await gw.client.listTools();
+  const seen = up.calls().map((c) => c.method);
+  assert.ok(!seen.includes('tools/call'), `reached the upstream: ${seen}`);
+  assert.ok(!seen.includes('x\ntoolgate-gateway: forged'));
+  assert.ok(seen.includes('notifications/roots/list_changed'), `forwarded: ${seen}`);
+  await gw.stderr.wait(/dropped notification "tools\/call"/);
+  await gw.stderr.wait(/dropped notification "x\\ntoolgate-gateway: forged"/);
+  assert.doesNotMatch(gw.stderr.text, /^toolgate-gateway: forged/m);
+  // The echo call counted nothing: both of its quota remain.
+  assert.equal(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'a' } })), 'Echo: a');
+  assert.equal(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'b' } })), 'Echo: b');
+});
