@@ -91,6 +91,10 @@ export async function startGateway(o) {
     store,
     /** HTTP: the bound port. */
     port: http?.port,
+    /** HTTP: the open sessions (initialized, not yet closed). */
+    get sessions() {
+      return http?.sessions.size ?? 0;
+    },
     /** stdio: resolves when the session ends, with the exit code (1: the upstream failed). */
     closed,
     async close() {

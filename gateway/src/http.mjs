@@ -140,7 +140,13 @@ export async function serveHttp(opts) {
         if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
       });
       await session.start();
-      await transport.handleRequest(req, res, body);
+      try {
+        await transport.handleRequest(req, res, body);
+      } finally {
+        // The transport refused the initialize (wrong Accept, bad protocol version, a batch…): the
+        // session never started; it is closed now, not left subscribed to policy reloads.
+        if (transport.sessionId === undefined) await session.close();
+      }
     } catch (e) {
       if (!res.headersSent) reply(res, e?.status ?? 500, e?.status ? e.message : 'Internal error');
       else res.end();

@@ -5,6 +5,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
+import { startGateway } from '../src/index.mjs';
+
 import { EVERYTHING, everythingHttp, httpClient, httpGateway, jsonLines, text, workdir, writeJson } from './helpers.mjs';
 
 const POLICY = {
@@ -114,4 +116,37 @@ test('a session belongs to the grant that opened it', async (t) => {
   });
   assert.equal(status, 403);
   assert.equal(text(await alice.callTool({ name: 'echo', arguments: { message: 'still mine' } })), 'Echo: still mine');
+});
+
+test('rejected initialize requests leak no session: many bad initialize POSTs leave no listeners and no sessions', async (t) => {
+  const dir = workdir(t);
+  const gw = await startGateway({
+    policy: writeJson(join(dir, 'policy.json'), POLICY),
+    command: [process.execPath, EVERYTHING, 'stdio'],
+    listen: { host: '127.0.0.1', port: 0 },
+    tokens: null,
+    allowedHosts: ['127.0.0.1'],
+    maxSessions: 4,
+  });
+  t.after(() => gw.close());
+  const url = `http://127.0.0.1:${gw.port}/mcp`;
+  const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } };
+  const statuses = new Set();
+  for (let i = 0; i < 40; i++) {
+    // No Accept header (406), then a batch holding an initialize among other messages (400).
+    const body = i % 2 === 0 ? init : [init, { ...init, id: 2 }];
+    const headers = i % 2 === 0 ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const r = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+    await r.text();
+    statuses.add(r.status);
+  }
+  assert.deepEqual([...statuses].sort(), [400, 406]);
+  assert.equal(gw.holder.listeners.size, 0);
+  assert.equal(gw.sessions, 0);
+  // More refused initializes than --max-sessions, and a real client still gets a session.
+  const client = await httpClient(url);
+  t.after(() => client.close());
+  assert.equal(text(await client.callTool({ name: 'echo', arguments: { message: 'hi' } })), 'Echo: hi');
+  assert.equal(gw.sessions, 1);
+  assert.equal(gw.holder.listeners.size, 1);
 });
