@@ -26,6 +26,8 @@ const FORWARDED_NOTIFICATIONS = new Set([
 
 /** Messages an agent may send before its session is ready (beyond that, the session is closed). */
 const MAX_HELD = 256;
+/** Bytes (of JSON) held before the session is ready; a message beyond it is answered with an error. */
+const MAX_HELD_BYTES = 1024 * 1024;
 /** Server→client requests forwarded to the agent wait this long at most (elicitation is slow). */
 const AGENT_REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
 /** A stdio upstream that has not exited this long after its stdin closed is sent SIGTERM. */
@@ -68,6 +70,7 @@ class HeldTransport {
     this.inner = inner;
     this.onfirst = onfirst;
     this.held = [];
+    this.heldBytes = 0;
     this.live = false;
     this.started = false;
   }
@@ -90,6 +93,16 @@ class HeldTransport {
         void this.close();
         return;
       }
+      const size = Buffer.byteLength(JSON.stringify(message));
+      if (this.heldBytes + size > MAX_HELD_BYTES && this.held.length > 0) {
+        logLine(`session: more than ${MAX_HELD_BYTES} bytes before initialization; message refused`);
+        if (message.id !== undefined && message.method !== undefined) {
+          const error = { code: ErrorCode.InvalidRequest, message: 'too much sent before the session is initialized; send it again once initialize is answered' };
+          void this.inner.send({ jsonrpc: '2.0', id: message.id, error }).catch(() => {});
+        }
+        return;
+      }
+      this.heldBytes += size;
       this.held.push([message, extra]);
       if (this.held.length === 1) this.onfirst(message, extra);
     };
@@ -102,6 +115,7 @@ class HeldTransport {
     this.live = true;
     const held = this.held;
     this.held = [];
+    this.heldBytes = 0;
     for (const [message, extra] of held) this.onmessage?.(message, extra);
   }
 

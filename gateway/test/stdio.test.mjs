@@ -1,6 +1,7 @@
 // SDK Client → toolgate-gateway (stdio) → @modelcontextprotocol/server-everything (stdio, behind a
 // tap that logs what reaches it). Every part is the real package from npm.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -373,4 +374,30 @@ test('a tools/call sent as a notification never reaches the upstream; client not
   // The echo call counted nothing: both of its quota remain.
   assert.equal(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'a' } })), 'Echo: a');
   assert.equal(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'b' } })), 'Echo: b');
+});
+
+test('messages held before the session is ready are capped in bytes: beyond 1 MiB a request is answered with an error', async (t) => {
+  const dir = workdir(t);
+  // The upstream starts only once the test opens the gate (a FIFO), so what follows initialize is held.
+  const gate = join(dir, 'gate');
+  execFileSync('mkfifo', [gate]);
+  const upstream = `read x < ${gate}; exec "${process.execPath}" "${EVERYTHING}" stdio`;
+  const gw = child(t, process.execPath, [BIN, '--policy', writeJson(join(dir, 'policy.json'), POLICY), '--', 'sh', '-c', upstream], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const pad = 'x'.repeat(400 * 1024);
+  const lines = [
+    { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    ...[2, 3, 4].map((id) => ({ jsonrpc: '2.0', id, method: 'ping', params: { _meta: { pad } } })),
+  ];
+  gw.stdin.write(lines.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  // The third 400 KiB ping passes the 1 MiB held: answered with an error before the upstream runs.
+  await gw.out.wait(/"id":4,"error":\{"code":-32600,"message":"too much sent before the session is initialized/);
+  writeFileSync(gate, 'go\n');
+  // The held ones are delivered once the session is ready.
+  await gw.out.wait(/^\{"result":\{"protocolVersion".*"id":1\}$/m);
+  await gw.out.wait(/^\{"result":\{\},"jsonrpc":"2.0","id":2\}$/m);
+  await gw.out.wait(/^\{"result":\{\},"jsonrpc":"2.0","id":3\}$/m);
+  assert.doesNotMatch(gw.out.text, /"result".*"id":4\}/);
+  gw.stdin.end();
+  assert.equal((await gw.exited).code, 0);
 });
