@@ -19,6 +19,8 @@ options:
   --audit <file|->       append one JSON line per decided tools/call (- = stderr)
   --record <file>        append each tools/call as a trace line, argument values included (opt-in)
   --redis <url>          keep counters in Redis, shared by every gateway that names the same server
+  --redis-prefix <ns>    the namespace of this deployment's Redis keys, \`<ns>:{<grant>}:…\` (default tg):
+                         gateways share counters only with the same --redis and --redis-prefix
   --shadow               decide and log, but forward every call
   --allow-host <name>    HTTP: also accept this Host name (repeatable; loopback names are accepted
                          when listening on loopback)
@@ -51,6 +53,7 @@ export function parseCommandLine(argv) {
         audit: { type: 'string' },
         record: { type: 'string' },
         redis: { type: 'string' },
+        'redis-prefix': { type: 'string' },
         shadow: { type: 'boolean' },
         'upstream-url': { type: 'string' },
         'allow-host': { type: 'string', multiple: true },
@@ -87,12 +90,19 @@ export function parseCommandLine(argv) {
     audit: v.audit,
     record: v.record,
     redis: v.redis,
+    redisPrefix: v['redis-prefix'],
     shadow: v.shadow === true,
     watch: v['no-watch'] !== true,
   };
   if (v.timeout !== undefined) o.timeoutMs = positiveInt('timeout', v.timeout);
   if (v['max-sessions'] !== undefined) o.maxSessions = positiveInt('max-sessions', v['max-sessions']);
   if (v.redis !== undefined && !/^(rediss?|unix):\/\//.test(v.redis)) throw new UsageError('--redis: expected redis://…, rediss://… or unix:///path');
+  if (v['redis-prefix'] !== undefined) {
+    if (v.redis === undefined) throw new UsageError('--redis-prefix needs --redis');
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v['redis-prefix'])) {
+      throw new UsageError(`--redis-prefix: expected 1 to 64 of A-Z a-z 0-9 _ . -, found ${JSON.stringify(v['redis-prefix'])}`);
+    }
+  }
   if (v.listen === undefined) {
     if (v.tokens !== undefined || v['allow-host'] !== undefined || v['max-sessions'] !== undefined) {
       throw new UsageError('--tokens, --allow-host and --max-sessions need --listen');

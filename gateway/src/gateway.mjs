@@ -24,6 +24,7 @@ import { Session, connectClient } from './session.mjs';
  * @property {string} [audit]           audit JSON Lines file, `-` for stderr
  * @property {string} [record]          trace JSON Lines file (argument values included)
  * @property {string} [redis]           Redis URL
+ * @property {string} [redisPrefix]     namespace of the Redis keys (default "tg")
  * @property {boolean} [shadow]         decide and log, forward every call
  * @property {number} [timeoutMs]       upstream request timeout (reset by progress)
  * @property {number} [maxSessions]     HTTP sessions at most
@@ -36,7 +37,7 @@ export async function startGateway(o) {
   const holder = new PolicyHolder(o.policy);
   holder.watch({ files: o.watch !== false });
   const timeoutMs = o.timeoutMs ?? 60_000;
-  const store = o.redis ? new RedisStore(holder, o.redis, { markerTtlMs: 2 * timeoutMs + 10_000 }) : new MemoryStore(holder);
+  const store = o.redis ? new RedisStore(holder, o.redis, { markerTtlMs: 2 * timeoutMs + 10_000, prefix: o.redisPrefix ?? 'tg' }) : new MemoryStore(holder);
   if (store.kind === 'redis') await store.connect();
   const audit = o.audit ? new JsonLines(o.audit) : null;
   const record = o.record ? new JsonLines(o.record) : null;

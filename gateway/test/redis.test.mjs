@@ -305,3 +305,23 @@ test('a policy reloaded while Redis answers is re-planned: a call the new policy
   assert.equal(ticket, null);
   assert.equal(await direct.hGet(slotKey('g', 'echoes'), 'used'), '1');
 });
+
+test('--redis-prefix keeps deployments sharing one Redis apart: same grant, separate counters, namespaced keys', async (t) => {
+  const dir = workdir(t);
+  const redis = await startRedis(t, dir);
+  const file = writeJson(join(dir, 'policy.json'), LIMITED(1));
+  const start = (extra) => stdioGateway(['--policy', file, '--redis', redis.url, ...extra, '--grant', 'team', '--', process.execPath, EVERYTHING, 'stdio']);
+  const [staging, prod] = await Promise.all([start(['--redis-prefix', 'staging']), start([])]);
+  t.after(() => Promise.allSettled([staging.close(), prod.close()]));
+  assert.equal(text(await staging.client.callTool({ name: 'echo', arguments: { message: 's' } })), 'Echo: s');
+  assert.equal(text(await prod.client.callTool({ name: 'echo', arguments: { message: 'p' } })), 'Echo: p');
+  const second = await staging.client.callTool({ name: 'echo', arguments: { message: 's2' } });
+  assert.equal(second._meta.toolgate.outcome, 'rate_limited');
+  const direct = createClient({ socket: { path: join(dir, 'redis.sock') } });
+  direct.on('error', () => {});
+  await direct.connect();
+  t.after(() => direct.close());
+  assert.equal(await direct.hGet('staging:{team}:echoes', 'used'), '1');
+  assert.equal(await direct.hGet(slotKey('team', 'echoes'), 'used'), '1');
+  assert.deepEqual((await direct.keys('*:echoes')).sort(), ['staging:{team}:echoes', 'tg:{team}:echoes']);
+});
