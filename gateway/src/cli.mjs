@@ -26,6 +26,7 @@ options:
                          when listening on loopback)
   --timeout <ms>         upstream request timeout, reset by progress (default 60000)
   --max-sessions <n>     HTTP: sessions at most (default 256); idle sessions close after 30 min
+  --max-sessions-per-grant <n>  HTTP: sessions at most per grant (default 64); beyond it → 429
   --no-watch             do not watch the policy file (SIGHUP still re-reads it)
   --version, --help`;
 
@@ -59,6 +60,7 @@ export function parseCommandLine(argv) {
         'allow-host': { type: 'string', multiple: true },
         timeout: { type: 'string' },
         'max-sessions': { type: 'string' },
+        'max-sessions-per-grant': { type: 'string' },
         'no-watch': { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -96,6 +98,7 @@ export function parseCommandLine(argv) {
   };
   if (v.timeout !== undefined) o.timeoutMs = positiveInt('timeout', v.timeout);
   if (v['max-sessions'] !== undefined) o.maxSessions = positiveInt('max-sessions', v['max-sessions']);
+  if (v['max-sessions-per-grant'] !== undefined) o.maxSessionsPerGrant = positiveInt('max-sessions-per-grant', v['max-sessions-per-grant']);
   if (v.redis !== undefined && !/^(rediss?|unix):\/\//.test(v.redis)) throw new UsageError('--redis: expected redis://…, rediss://… or unix:///path');
   if (v['redis-prefix'] !== undefined) {
     if (v.redis === undefined) throw new UsageError('--redis-prefix needs --redis');
@@ -104,8 +107,8 @@ export function parseCommandLine(argv) {
     }
   }
   if (v.listen === undefined) {
-    if (v.tokens !== undefined || v['allow-host'] !== undefined || v['max-sessions'] !== undefined) {
-      throw new UsageError('--tokens, --allow-host and --max-sessions need --listen');
+    if (v.tokens !== undefined || v['allow-host'] !== undefined || v['max-sessions'] !== undefined || v['max-sessions-per-grant'] !== undefined) {
+      throw new UsageError('--tokens, --allow-host, --max-sessions and --max-sessions-per-grant need --listen');
     }
     return o;
   }

@@ -28,6 +28,7 @@ import { Session, connectClient } from './session.mjs';
  * @property {boolean} [shadow]         decide and log, forward every call
  * @property {number} [timeoutMs]       upstream request timeout (reset by progress)
  * @property {number} [maxSessions]     HTTP sessions at most
+ * @property {number} [maxSessionsPerGrant]  HTTP sessions at most per grant (default 64)
  * @property {number} [idleMs]          HTTP sessions closed after this long without a request
  * @property {boolean} [watch]          watch the policy file (default true; SIGHUP re-reads it either way)
  */
@@ -81,6 +82,7 @@ export async function startGateway(o) {
       grant: o.grant ?? 'default',
       allowedHosts: o.allowedHosts,
       maxSessions: o.maxSessions ?? 256,
+      maxSessionsPerGrant: o.maxSessionsPerGrant ?? 64,
       idleMs: o.idleMs ?? 30 * 60 * 1000,
       openSession: (transport, grant, onclosed) => new Session(ctx(grant, onclosed), transport),
     });

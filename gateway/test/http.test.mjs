@@ -150,3 +150,25 @@ test('rejected initialize requests leak no session: many bad initialize POSTs le
   assert.equal(gw.sessions, 1);
   assert.equal(gw.holder.listeners.size, 1);
 });
+
+test('--max-sessions-per-grant: one grant cannot take every session (429 beyond its cap), another grant still connects', async (t) => {
+  const dir = workdir(t);
+  const gw = await httpGateway(t, [
+    '--policy', writeJson(join(dir, 'policy.json'), POLICY),
+    '--listen', '127.0.0.1:0',
+    '--tokens', writeJson(join(dir, 'tokens.json'), { [ALICE]: 'alice', [BOB]: 'bob' }),
+    '--max-sessions', '10',
+    '--max-sessions-per-grant', '2',
+    '--', process.execPath, EVERYTHING, 'stdio',
+  ]);
+  const clients = [await httpClient(gw.url, ALICE), await httpClient(gw.url, ALICE)];
+  t.after(() => Promise.allSettled(clients.map((c) => c.close())));
+  assert.equal(await post(gw.url, { token: ALICE }), 429);
+  clients.push(await httpClient(gw.url, BOB));
+  assert.equal(text(await clients[2].callTool({ name: 'echo', arguments: { message: 'b' } })), 'Echo: b');
+  // A closed session frees its place.
+  await clients[0].transport.terminateSession();
+  await clients[0].close();
+  clients.push(await httpClient(gw.url, ALICE));
+  assert.equal(text(await clients[3].callTool({ name: 'echo', arguments: { message: 'a' } })), 'Echo: a');
+});
