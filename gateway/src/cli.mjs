@@ -32,6 +32,9 @@ options:
 
 class UsageError extends Error {}
 
+/** On SIGINT/SIGTERM, open sessions get this long to close (a second signal exits at once). */
+const SHUTDOWN_GRACE_MS = 5000;
+
 function positiveInt(name, text) {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name}: expected a positive whole number, found \`${text}\``);
@@ -176,14 +179,28 @@ export async function main(argv) {
     throw e;
   }
   let stopping = false;
-  const stop = async (code) => {
-    if (stopping) return;
+  const stop = async (code, signal) => {
+    if (stopping) {
+      // A second signal while closing: exit now.
+      if (signal !== undefined) {
+        logLine(`${signal} again: exiting without waiting for the sessions to close`);
+        process.exit(1);
+      }
+      return;
+    }
     stopping = true;
+    if (signal !== undefined) logLine(`${signal}: closing the sessions (send it again to exit at once)`);
+    // Closing can hang on a hung HTTP upstream (its DELETE never answered): bounded.
+    const bound = setTimeout(() => {
+      logLine(`shutdown: sessions still closing after ${SHUTDOWN_GRACE_MS / 1000} s; exiting`);
+      process.exit(code);
+    }, SHUTDOWN_GRACE_MS);
     await gateway.close();
+    clearTimeout(bound);
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0, 'SIGINT'));
+  process.on('SIGTERM', () => void stop(0, 'SIGTERM'));
   if (o.listen === undefined) {
     await stop(await gateway.closed);
   }

@@ -172,3 +172,32 @@ test('--max-sessions-per-grant: one grant cannot take every session (429 beyond 
   clients.push(await httpClient(gw.url, ALICE));
   assert.equal(text(await clients[3].callTool({ name: 'echo', arguments: { message: 'a' } })), 'Echo: a');
 });
+
+test('shutdown with a hung HTTP upstream exits after its grace period; a second signal exits at once', async (t) => {
+  const dir = workdir(t);
+  const upstream = await everythingHttp(t);
+  const policy = writeJson(join(dir, 'policy.json'), POLICY);
+  const start = () => httpGateway(t, ['--policy', policy, '--listen', '127.0.0.1:0', '--upstream-url', upstream.url]);
+  const [a, b] = await Promise.all([start(), start()]);
+  const clients = [await httpClient(a.url), await httpClient(b.url)];
+  t.after(() => Promise.allSettled(clients.map((c) => c.close())));
+  for (const c of clients) assert.equal(text(await c.callTool({ name: 'echo', arguments: { message: 'x' } })), 'Echo: x');
+  // The upstream stops answering: closing its sessions (DELETE) would wait forever.
+  upstream.process.kill('SIGSTOP');
+  try {
+    a.kill('SIGTERM');
+    await a.err.wait(/shutdown: sessions still closing after 5 s; exiting/, { timeoutMs: 30_000 });
+    assert.deepEqual(await a.exited, { code: 0, signal: null });
+
+    const from = b.err.length;
+    b.kill('SIGTERM');
+    // Once the first signal is being handled (its sessions closing), the second one.
+    await b.err.wait(/SIGTERM: closing the sessions/, { from });
+    b.kill('SIGTERM');
+    await b.err.wait(/SIGTERM again: exiting without waiting/, { from, timeoutMs: 30_000 });
+    assert.deepEqual(await b.exited, { code: 1, signal: null });
+    assert.doesNotMatch(b.err.text.slice(from), /still closing after/);
+  } finally {
+    upstream.process.kill('SIGCONT');
+  }
+});
