@@ -19,15 +19,21 @@ options:
   --audit <file|->       append one JSON line per decided tools/call (- = stderr)
   --record <file>        append each tools/call as a trace line, argument values included (opt-in)
   --redis <url>          keep counters in Redis, shared by every gateway that names the same server
+  --redis-prefix <ns>    the namespace of this deployment's Redis keys, \`<ns>:{<grant>}:…\` (default tg):
+                         gateways share counters only with the same --redis and --redis-prefix
   --shadow               decide and log, but forward every call
   --allow-host <name>    HTTP: also accept this Host name (repeatable; loopback names are accepted
                          when listening on loopback)
   --timeout <ms>         upstream request timeout, reset by progress (default 60000)
   --max-sessions <n>     HTTP: sessions at most (default 256); idle sessions close after 30 min
+  --max-sessions-per-grant <n>  HTTP: sessions at most per grant (default 64); beyond it → 429
   --no-watch             do not watch the policy file (SIGHUP still re-reads it)
   --version, --help`;
 
 class UsageError extends Error {}
+
+/** On SIGINT/SIGTERM, open sessions get this long to close (a second signal exits at once). */
+const SHUTDOWN_GRACE_MS = 5000;
 
 function positiveInt(name, text) {
   const n = Number(text);
@@ -51,11 +57,13 @@ export function parseCommandLine(argv) {
         audit: { type: 'string' },
         record: { type: 'string' },
         redis: { type: 'string' },
+        'redis-prefix': { type: 'string' },
         shadow: { type: 'boolean' },
         'upstream-url': { type: 'string' },
         'allow-host': { type: 'string', multiple: true },
         timeout: { type: 'string' },
         'max-sessions': { type: 'string' },
+        'max-sessions-per-grant': { type: 'string' },
         'no-watch': { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -87,15 +95,23 @@ export function parseCommandLine(argv) {
     audit: v.audit,
     record: v.record,
     redis: v.redis,
+    redisPrefix: v['redis-prefix'],
     shadow: v.shadow === true,
     watch: v['no-watch'] !== true,
   };
   if (v.timeout !== undefined) o.timeoutMs = positiveInt('timeout', v.timeout);
   if (v['max-sessions'] !== undefined) o.maxSessions = positiveInt('max-sessions', v['max-sessions']);
+  if (v['max-sessions-per-grant'] !== undefined) o.maxSessionsPerGrant = positiveInt('max-sessions-per-grant', v['max-sessions-per-grant']);
   if (v.redis !== undefined && !/^(rediss?|unix):\/\//.test(v.redis)) throw new UsageError('--redis: expected redis://…, rediss://… or unix:///path');
+  if (v['redis-prefix'] !== undefined) {
+    if (v.redis === undefined) throw new UsageError('--redis-prefix needs --redis');
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v['redis-prefix'])) {
+      throw new UsageError(`--redis-prefix: expected 1 to 64 of A-Z a-z 0-9 _ . -, found ${JSON.stringify(v['redis-prefix'])}`);
+    }
+  }
   if (v.listen === undefined) {
-    if (v.tokens !== undefined || v['allow-host'] !== undefined || v['max-sessions'] !== undefined) {
-      throw new UsageError('--tokens, --allow-host and --max-sessions need --listen');
+    if (v.tokens !== undefined || v['allow-host'] !== undefined || v['max-sessions'] !== undefined || v['max-sessions-per-grant'] !== undefined) {
+      throw new UsageError('--tokens, --allow-host, --max-sessions and --max-sessions-per-grant need --listen');
     }
     return o;
   }
@@ -163,14 +179,28 @@ export async function main(argv) {
     throw e;
   }
   let stopping = false;
-  const stop = async (code) => {
-    if (stopping) return;
+  const stop = async (code, signal) => {
+    if (stopping) {
+      // A second signal while closing: exit now.
+      if (signal !== undefined) {
+        logLine(`${signal} again: exiting without waiting for the sessions to close`);
+        process.exit(1);
+      }
+      return;
+    }
     stopping = true;
+    if (signal !== undefined) logLine(`${signal}: closing the sessions (send it again to exit at once)`);
+    // Closing can hang on a hung HTTP upstream (its DELETE never answered): bounded.
+    const bound = setTimeout(() => {
+      logLine(`shutdown: sessions still closing after ${SHUTDOWN_GRACE_MS / 1000} s; exiting`);
+      process.exit(code);
+    }, SHUTDOWN_GRACE_MS);
     await gateway.close();
+    clearTimeout(bound);
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0, 'SIGINT'));
+  process.on('SIGTERM', () => void stop(0, 'SIGTERM'));
   if (o.listen === undefined) {
     await stop(await gateway.closed);
   }

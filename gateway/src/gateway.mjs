@@ -24,9 +24,11 @@ import { Session, connectClient } from './session.mjs';
  * @property {string} [audit]           audit JSON Lines file, `-` for stderr
  * @property {string} [record]          trace JSON Lines file (argument values included)
  * @property {string} [redis]           Redis URL
+ * @property {string} [redisPrefix]     namespace of the Redis keys (default "tg")
  * @property {boolean} [shadow]         decide and log, forward every call
  * @property {number} [timeoutMs]       upstream request timeout (reset by progress)
  * @property {number} [maxSessions]     HTTP sessions at most
+ * @property {number} [maxSessionsPerGrant]  HTTP sessions at most per grant (default 64)
  * @property {number} [idleMs]          HTTP sessions closed after this long without a request
  * @property {boolean} [watch]          watch the policy file (default true; SIGHUP re-reads it either way)
  */
@@ -36,7 +38,7 @@ export async function startGateway(o) {
   const holder = new PolicyHolder(o.policy);
   holder.watch({ files: o.watch !== false });
   const timeoutMs = o.timeoutMs ?? 60_000;
-  const store = o.redis ? new RedisStore(holder, o.redis, { markerTtlMs: 2 * timeoutMs + 10_000 }) : new MemoryStore(holder);
+  const store = o.redis ? new RedisStore(holder, o.redis, { markerTtlMs: 2 * timeoutMs + 10_000, prefix: o.redisPrefix ?? 'tg' }) : new MemoryStore(holder);
   if (store.kind === 'redis') await store.connect();
   const audit = o.audit ? new JsonLines(o.audit) : null;
   const record = o.record ? new JsonLines(o.record) : null;
@@ -80,6 +82,7 @@ export async function startGateway(o) {
       grant: o.grant ?? 'default',
       allowedHosts: o.allowedHosts,
       maxSessions: o.maxSessions ?? 256,
+      maxSessionsPerGrant: o.maxSessionsPerGrant ?? 64,
       idleMs: o.idleMs ?? 30 * 60 * 1000,
       openSession: (transport, grant, onclosed) => new Session(ctx(grant, onclosed), transport),
     });
@@ -91,6 +94,10 @@ export async function startGateway(o) {
     store,
     /** HTTP: the bound port. */
     port: http?.port,
+    /** HTTP: the open sessions (initialized, not yet closed). */
+    get sessions() {
+      return http?.sessions.size ?? 0;
+    },
     /** stdio: resolves when the session ends, with the exit code (1: the upstream failed). */
     closed,
     async close() {

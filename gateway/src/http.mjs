@@ -58,7 +58,7 @@ function readBody(req) {
 }
 
 /**
- * @param opts {host, port, tokens: Map|null, tokensFile?, grant, allowedHosts: string[], maxSessions, idleMs, openSession}
+ * @param opts {host, port, tokens: Map|null, tokensFile?, grant, allowedHosts: string[], maxSessions, maxSessionsPerGrant, idleMs, openSession}
  *   openSession(transport, grant) → Session (started by the caller)
  */
 export async function serveHttp(opts) {
@@ -126,10 +126,19 @@ export async function serveHttp(opts) {
         if (entry === undefined) return reply(res, 404, 'Session not found');
         if (entry.grant !== grant) return reply(res, 403, 'Forbidden: this session belongs to another grant');
         entry.session.lastSeen = Date.now();
-        return await entry.transport.handleRequest(req, res, body);
+        await entry.transport.handleRequest(req, res, body);
+        // A session ended by its client (DELETE) frees its place at once, while it closes.
+        if (req.method === 'DELETE' && res.statusCode === 200) sessions.delete(sid);
+        return;
       }
       if (req.method !== 'POST' || body?.method !== 'initialize') return reply(res, 400, 'Bad Request: no valid session ID provided');
       if (sessions.size >= opts.maxSessions) return reply(res, 503, 'Too many sessions', { 'retry-after': '5' });
+      // One grant (one leaked token) cannot take every session: each grant has its own cap.
+      let ofGrant = 0;
+      for (const entry of sessions.values()) if (entry.grant === grant) ofGrant++;
+      if (ofGrant >= opts.maxSessionsPerGrant) {
+        return reply(res, 429, 'Too many sessions for this grant: close one (DELETE) or wait for idle ones to expire', { 'retry-after': '5' });
+      }
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
@@ -140,7 +149,13 @@ export async function serveHttp(opts) {
         if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
       });
       await session.start();
-      await transport.handleRequest(req, res, body);
+      try {
+        await transport.handleRequest(req, res, body);
+      } finally {
+        // The transport refused the initialize (wrong Accept, bad protocol version, a batch…): the
+        // session never started; it is closed now, not left subscribed to policy reloads.
+        if (transport.sessionId === undefined) await session.close();
+      }
     } catch (e) {
       if (!res.headersSent) reply(res, e?.status ?? 500, e?.status ? e.message : 'Internal error');
       else res.end();

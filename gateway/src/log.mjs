@@ -42,6 +42,11 @@ export function capped(text, max = 256) {
   return typeof text === 'string' && text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
 }
 
+/** A client-chosen string for a log line: JSON-escaped (no control characters, no forged lines), capped. */
+export function quoted(text, max = 256) {
+  return JSON.stringify(typeof text === 'string' ? capped(text, max) : String(text));
+}
+
 /** The top-level keys of a call's arguments, sorted — never a value. */
 export function argKeys(args) {
   if (args === null || typeof args !== 'object' || Array.isArray(args)) return [];

@@ -59,8 +59,9 @@ export class PolicyHolder {
     try {
       this.engine.setPolicy(text);
     } catch (e) {
-      if (!(e instanceof PolicyError)) throw e;
-      for (const line of locatedErrors(this.shown, e.errors)) logLine(line);
+      // Any error (a typed PolicyError, or anything else the engine throws) keeps the old policy.
+      if (e instanceof PolicyError) for (const line of locatedErrors(this.shown, e.errors)) logLine(line);
+      else logLine(`policy reload: ${this.shown}: ${e?.message ?? e}; the previous policy (${this.digest}) stays`);
       return 'invalid';
     }
     this.digest = next;

@@ -15,7 +15,11 @@
 // caller's clock never decides when Redis deletes a key).
 //
 // Redis unreachable, slow or erroring → the call is refused ("rate-limit store unavailable"), never
-// allowed unmetered. node-redis reconnects by itself; the next call after that is decided normally.
+// allowed unmetered. Every script runs against the gateway's own deadline (`commandTimeoutMs`,
+// 500 ms): a stalled server (SIGSTOP, a full disk) refuses the call at the deadline; a reservation
+// answered after it is released by its id (or, if that fails too, stays charged). A policy
+// reloaded while the store answered re-plans the call under the new policy (the stale charge is
+// given back). node-redis reconnects by itself; the next call after that is decided normally.
 import { createHash, randomBytes } from 'node:crypto';
 
 import { createClient } from 'redis';
@@ -114,9 +118,12 @@ return released
 
 
 const enc = (s) => encodeURIComponent(s);
-/** `tg:{<grant>}:<counter>`: the grant is the hash tag, so one call's keys share a Cluster slot. */
-export const slotKey = (grant, counter) => `tg:{${enc(grant)}}:${enc(counter)}`;
-export const markerKey = (grant, id) => `tg:{${enc(grant)}}:r:${id}`;
+/**
+ * `<ns>:{<grant>}:<counter>` (`ns`: `--redis-prefix`, default `tg`): the grant is the hash tag, so
+ * one call's keys share a Cluster slot; deployments sharing a Redis keep apart by namespace.
+ */
+export const slotKey = (grant, counter, ns = 'tg') => `${ns}:{${enc(grant)}}:${enc(counter)}`;
+export const markerKey = (grant, id, ns = 'tg') => `${ns}:{${enc(grant)}}:r:${id}`;
 
 /** The Decision of a call refused because the counters could not be read or charged. */
 export function storeUnavailable(reason) {
@@ -140,13 +147,17 @@ export class RedisStore {
    * @param options.markerTtlMs how long a reservation's marker lives: a release after that gives
    *   nothing back (the quota stays charged). The gateway passes 2 × its upstream timeout + 10 s.
    */
-  constructor(holder, url, { commandTimeoutMs = 500, connectTimeoutMs = 1000, markerTtlMs = 130_000 } = {}) {
+  constructor(holder, url, { commandTimeoutMs = 500, connectTimeoutMs = 1000, markerTtlMs = 130_000, prefix = 'tg' } = {}) {
     if (typeof holder.engine.plan !== 'function' || typeof holder.engine.finish !== 'function') {
       throw new Error('--redis needs a toolgate package with PolicyEngine.plan and finish');
     }
     this.holder = holder;
     this.kind = 'redis';
     this.connectTimeoutMs = connectTimeoutMs;
+    this.commandTimeoutMs = commandTimeoutMs;
+    this.ns = prefix;
+    /** Answers awaited past their deadline (a late reservation is released when it arrives). */
+    this.late = new Set();
     this.markerTtlMs = String(Math.max(1000, Math.floor(markerTtlMs)));
     this.prefix = randomBytes(12).toString('hex');
     this.seq = 0;
@@ -188,6 +199,24 @@ export class RedisStore {
     this.down = reason;
   }
 
+  /**
+   * Runs a script within `commandTimeoutMs` (node-redis' own command timeout only covers the wait to
+   * be written: a stalled server would hang the call forever). Past the deadline it throws a
+   * TimeoutError; `late` then receives the answer if one still arrives.
+   */
+  #evalWithin(script, keys, args, late) {
+    const pending = this.#eval(script, keys, args);
+    let timer;
+    const deadline = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
+        const handled = pending.then(late, () => {}).finally(() => this.late.delete(handled));
+        this.late.add(handled);
+      }, this.commandTimeoutMs);
+    });
+    return Promise.race([pending, deadline]).finally(() => clearTimeout(timer));
+  }
+
   async #eval(script, keys, args) {
     const sha = script === RESERVE_LUA ? (this.reserveSha ??= sha1(script)) : (this.releaseSha ??= sha1(script));
     try {
@@ -198,8 +227,9 @@ export class RedisStore {
     }
   }
 
-  async decide(call) {
+  async decide(call, again = false) {
     const engine = this.holder.engine;
+    const policy = this.holder.digest;
     const plan = engine.plan(call);
     if (plan.kind === 'final') return { decision: plan.decision, ticket: null };
     const counters = [];
@@ -211,17 +241,24 @@ export class RedisStore {
       }
     }
     const id = `${this.prefix}-${(this.seq++).toString(36)}`;
-    const marker = markerKey(plan.grant, id);
-    const keys = [marker, ...counters.map((c) => slotKey(plan.grant, c))];
+    const marker = markerKey(plan.grant, id, this.ns);
+    const keys = [marker, ...counters.map((c) => slotKey(plan.grant, c, this.ns))];
     const args = [this.markerTtlMs, String(plan.limits.length)];
     for (const l of plan.limits) args.push(String(index.get(l.counter)), String(l.window_ms), String(l.window_start_ms), String(l.max));
     args.push(String(plan.charges.length));
     for (const c of plan.charges) {
       args.push(String(index.get(c.counter)), String(c.window_ms), String(c.window_start_ms), String(3 * c.window_ms));
     }
+    const chargedKeys = [marker, ...plan.charges.map((c) => slotKey(plan.grant, c.counter, this.ns))];
+    const ticketOf = () => ({ marker, keys: chargedKeys, charges: plan.charges, done: false });
     let answer;
     try {
-      answer = await this.#reserve(keys, args);
+      // An answer arriving after the deadline: the call was already refused, so a reservation it
+      // made is released by its id (the marker makes that once-only; if the release fails too, the
+      // quota stays charged — fail closed).
+      answer = await this.#evalWithin(RESERVE_LUA, keys, args, (late) => {
+        if (String(late).startsWith('A:')) return this.release(ticketOf());
+      });
     } catch (e) {
       this.#unavailable(e);
       return { decision: storeUnavailable(e?.message || String(e)), ticket: null };
@@ -231,9 +268,16 @@ export class RedisStore {
     if (m === null || used.length !== plan.limits.length) {
       return { decision: storeUnavailable(`unexpected answer from the store: ${String(answer).slice(0, 80)}`), ticket: null };
     }
-    const decision = engine.finish(plan, used);
     const charged = m[1] === 'A';
-    const ticket = charged ? { marker, keys: [marker, ...plan.charges.map((c) => slotKey(plan.grant, c.counter))], charges: plan.charges, done: false } : null;
+    const ticket = charged ? ticketOf() : null;
+    if (this.holder.digest !== policy) {
+      // The policy was reloaded while the store answered: the plan may be stale. Give back what it
+      // charged and decide again under the new policy (once; a second change refuses).
+      if (ticket !== null) await this.release(ticket);
+      if (again) return { decision: storeUnavailable('the policy changed while the call was decided'), ticket: null };
+      return this.decide(call, true);
+    }
+    const decision = engine.finish(plan, used);
     if (charged !== (decision.outcome === 'allow')) {
       // The script and the engine disagree (never expected): refuse, and give back what was charged.
       if (ticket !== null) await this.release(ticket);
@@ -242,23 +286,13 @@ export class RedisStore {
     return { decision, ticket };
   }
 
-  /** One retry with the same reservation id after a timeout: the marker makes it idempotent. */
-  async #reserve(keys, args) {
-    try {
-      return await this.#eval(RESERVE_LUA, keys, args);
-    } catch (e) {
-      if (e?.name !== 'TimeoutError' && !/timeout/i.test(String(e?.message))) throw e;
-      return await this.#eval(RESERVE_LUA, keys, args);
-    }
-  }
-
   async release(ticket) {
     if (ticket === null || ticket.done) return false;
     ticket.done = true;
     const args = [String(ticket.charges.length)];
     for (const c of ticket.charges) args.push(String(c.window_ms), String(c.window_start_ms));
     try {
-      return Number(await this.#eval(RELEASE_LUA, ticket.keys, args)) > 0;
+      return Number(await this.#evalWithin(RELEASE_LUA, ticket.keys, args, () => {})) > 0;
     } catch (e) {
       // The quota stays charged (fail closed): the call may not be given back twice, nor guessed.
       logLine(`redis: release failed (${e?.message}); the call's quota stays charged`);
@@ -269,6 +303,11 @@ export class RedisStore {
   /** The call ended without an upstream error: nothing to give back (the marker expires). */
   settle(ticket) {
     if (ticket !== null) ticket.done = true;
+  }
+
+  /** Resolves once every answer that arrived late was handled (tests; shutdown). */
+  async drained() {
+    while (this.late.size > 0) await Promise.allSettled([...this.late]);
   }
 
   async close() {

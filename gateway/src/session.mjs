@@ -11,10 +11,23 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { ErrorCode, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 
-import { argKeys, capped, logLine } from './log.mjs';
+import { argKeys, capped, logLine, quoted } from './log.mjs';
+
+/**
+ * The client→server notifications of MCP forwarded upstream (`notifications/initialized` is
+ * answered by the gateway's own Server). Anything else sent without an id is dropped and logged.
+ */
+const FORWARDED_NOTIFICATIONS = new Set([
+  'notifications/cancelled',
+  'notifications/progress',
+  'notifications/roots/list_changed',
+  'notifications/elicitation/complete',
+]);
 
 /** Messages an agent may send before its session is ready (beyond that, the session is closed). */
 const MAX_HELD = 256;
+/** Bytes (of JSON) held before the session is ready; a message beyond it is answered with an error. */
+const MAX_HELD_BYTES = 1024 * 1024;
 /** Server→client requests forwarded to the agent wait this long at most (elicitation is slow). */
 const AGENT_REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
 /** A stdio upstream that has not exited this long after its stdin closed is sent SIGTERM. */
@@ -34,6 +47,20 @@ export function refusal(decision) {
   return { content: [{ type: 'text', text }], isError: true, _meta: { toolgate: decision } };
 }
 
+/** The Decision of a call the engine could not decide. */
+function undecidable(e) {
+  const kind = typeof e?.kind === 'string' ? e.kind : 'error';
+  return {
+    outcome: 'deny',
+    rule: '(undecidable)',
+    pointer: null,
+    message: `the call could not be decided (${kind}); it was not forwarded`,
+    retry_after_ms: null,
+    explain: [],
+    counters: [],
+  };
+}
+
 /**
  * Holds what the agent sends until the session is ready: the first message must be `initialize`;
  * once `ready()` ran, held messages are delivered in order to whoever connected (the Server).
@@ -43,6 +70,7 @@ class HeldTransport {
     this.inner = inner;
     this.onfirst = onfirst;
     this.held = [];
+    this.heldBytes = 0;
     this.live = false;
     this.started = false;
   }
@@ -65,6 +93,16 @@ class HeldTransport {
         void this.close();
         return;
       }
+      const size = Buffer.byteLength(JSON.stringify(message));
+      if (this.heldBytes + size > MAX_HELD_BYTES && this.held.length > 0) {
+        logLine(`session: more than ${MAX_HELD_BYTES} bytes before initialization; message refused`);
+        if (message.id !== undefined && message.method !== undefined) {
+          const error = { code: ErrorCode.InvalidRequest, message: 'too much sent before the session is initialized; send it again once initialize is answered' };
+          void this.inner.send({ jsonrpc: '2.0', id: message.id, error }).catch(() => {});
+        }
+        return;
+      }
+      this.heldBytes += size;
       this.held.push([message, extra]);
       if (this.held.length === 1) this.onfirst(message, extra);
     };
@@ -77,6 +115,7 @@ class HeldTransport {
     this.live = true;
     const held = this.held;
     this.held = [];
+    this.heldBytes = 0;
     for (const [message, extra] of held) this.onmessage?.(message, extra);
   }
 
@@ -221,6 +260,12 @@ export class Session {
     };
     server.fallbackNotificationHandler = async (notification) => {
       if (notification.method === 'notifications/initialized') return;
+      if (!FORWARDED_NOTIFICATIONS.has(notification.method)) {
+        // A request sent without an id (e.g. a `tools/call` notification) would reach the upstream
+        // undecided and unaudited: only the client→server notifications of the protocol pass.
+        logLine(`session ${this.id}: dropped notification ${quoted(notification.method)} (not a client notification of MCP)`);
+        return;
+      }
       await this.client.notification(notification).catch((e) => logLine(`upstream: cannot forward ${notification.method}: ${e.message}`));
     };
     // Upstream → agent: notifications and server→client requests (roots, sampling, elicitation),
@@ -292,8 +337,16 @@ export class Session {
     if (args !== undefined) call.args = args;
     const { store, shadow } = this.ctx;
     const policy = this.ctx.holder.digest;
-    let decided = store.decide(call);
-    if (typeof decided?.then === 'function') decided = await decided;
+    let decided;
+    try {
+      decided = store.decide(call);
+      if (typeof decided?.then === 'function') decided = await decided;
+    } catch (e) {
+      // The engine could not decide (e.g. a typed error for unrepresentable input, or a wasm trap
+      // it recovered from): refused, never forwarded.
+      logLine(`decision failed for tool ${capped(name, 80)}: ${e?.message ?? e}`);
+      decided = { decision: undecidable(e), ticket: null };
+    }
     const { decision, ticket } = decided;
     const refused = decision.outcome !== 'allow';
     if (refused && !shadow) {

@@ -5,6 +5,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
+import { startGateway } from '../src/index.mjs';
+
 import { EVERYTHING, everythingHttp, httpClient, httpGateway, jsonLines, text, workdir, writeJson } from './helpers.mjs';
 
 const POLICY = {
@@ -114,4 +116,88 @@ test('a session belongs to the grant that opened it', async (t) => {
   });
   assert.equal(status, 403);
   assert.equal(text(await alice.callTool({ name: 'echo', arguments: { message: 'still mine' } })), 'Echo: still mine');
+});
+
+test('rejected initialize requests leak no session: many bad initialize POSTs leave no listeners and no sessions', async (t) => {
+  const dir = workdir(t);
+  const gw = await startGateway({
+    policy: writeJson(join(dir, 'policy.json'), POLICY),
+    command: [process.execPath, EVERYTHING, 'stdio'],
+    listen: { host: '127.0.0.1', port: 0 },
+    tokens: null,
+    allowedHosts: ['127.0.0.1'],
+    maxSessions: 4,
+  });
+  t.after(() => gw.close());
+  const url = `http://127.0.0.1:${gw.port}/mcp`;
+  const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } };
+  const statuses = new Set();
+  for (let i = 0; i < 40; i++) {
+    // No Accept header (406), then a batch holding an initialize among other messages (400).
+    const body = i % 2 === 0 ? init : [init, { ...init, id: 2 }];
+    const headers = i % 2 === 0 ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const r = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+    await r.text();
+    statuses.add(r.status);
+  }
+  assert.deepEqual([...statuses].sort(), [400, 406]);
+  assert.equal(gw.holder.listeners.size, 0);
+  assert.equal(gw.sessions, 0);
+  // More refused initializes than --max-sessions, and a real client still gets a session.
+  const client = await httpClient(url);
+  t.after(() => client.close());
+  assert.equal(text(await client.callTool({ name: 'echo', arguments: { message: 'hi' } })), 'Echo: hi');
+  assert.equal(gw.sessions, 1);
+  assert.equal(gw.holder.listeners.size, 1);
+});
+
+test('--max-sessions-per-grant: one grant cannot take every session (429 beyond its cap), another grant still connects', async (t) => {
+  const dir = workdir(t);
+  const gw = await httpGateway(t, [
+    '--policy', writeJson(join(dir, 'policy.json'), POLICY),
+    '--listen', '127.0.0.1:0',
+    '--tokens', writeJson(join(dir, 'tokens.json'), { [ALICE]: 'alice', [BOB]: 'bob' }),
+    '--max-sessions', '10',
+    '--max-sessions-per-grant', '2',
+    '--', process.execPath, EVERYTHING, 'stdio',
+  ]);
+  const clients = [await httpClient(gw.url, ALICE), await httpClient(gw.url, ALICE)];
+  t.after(() => Promise.allSettled(clients.map((c) => c.close())));
+  assert.equal(await post(gw.url, { token: ALICE }), 429);
+  clients.push(await httpClient(gw.url, BOB));
+  assert.equal(text(await clients[2].callTool({ name: 'echo', arguments: { message: 'b' } })), 'Echo: b');
+  // A closed session frees its place.
+  await clients[0].transport.terminateSession();
+  await clients[0].close();
+  clients.push(await httpClient(gw.url, ALICE));
+  assert.equal(text(await clients[3].callTool({ name: 'echo', arguments: { message: 'a' } })), 'Echo: a');
+});
+
+test('shutdown with a hung HTTP upstream exits after its grace period; a second signal exits at once', async (t) => {
+  const dir = workdir(t);
+  const upstream = await everythingHttp(t);
+  const policy = writeJson(join(dir, 'policy.json'), POLICY);
+  const start = () => httpGateway(t, ['--policy', policy, '--listen', '127.0.0.1:0', '--upstream-url', upstream.url]);
+  const [a, b] = await Promise.all([start(), start()]);
+  const clients = [await httpClient(a.url), await httpClient(b.url)];
+  t.after(() => Promise.allSettled(clients.map((c) => c.close())));
+  for (const c of clients) assert.equal(text(await c.callTool({ name: 'echo', arguments: { message: 'x' } })), 'Echo: x');
+  // The upstream stops answering: closing its sessions (DELETE) would wait forever.
+  upstream.process.kill('SIGSTOP');
+  try {
+    a.kill('SIGTERM');
+    await a.err.wait(/shutdown: sessions still closing after 5 s; exiting/, { timeoutMs: 30_000 });
+    assert.deepEqual(await a.exited, { code: 0, signal: null });
+
+    const from = b.err.length;
+    b.kill('SIGTERM');
+    // Once the first signal is being handled (its sessions closing), the second one.
+    await b.err.wait(/SIGTERM: closing the sessions/, { from });
+    b.kill('SIGTERM');
+    await b.err.wait(/SIGTERM again: exiting without waiting/, { from, timeoutMs: 30_000 });
+    assert.deepEqual(await b.exited, { code: 1, signal: null });
+    assert.doesNotMatch(b.err.text.slice(from), /still closing after/);
+  } finally {
+    upstream.process.kill('SIGCONT');
+  }
 });

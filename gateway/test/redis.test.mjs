@@ -242,3 +242,86 @@ test('with Redis, an upstream JSON-RPC error gives the quota back, once', async 
   assert.match(text(third), /^\[POLICY DENIED\] Rate limit of 1 per hour/);
   assert.equal(third._meta.toolgate.counters[0].used, 1);
 });
+
+test('a stalled Redis (SIGSTOP) refuses the call at the deadline; the late reservation is given back after SIGCONT', async (t) => {
+  const dir = workdir(t);
+  const redis = await startRedis(t, dir);
+  const file = writeJson(join(dir, 'policy.json'), LIMITED(2));
+  const holder = new PolicyHolder(file);
+  const store = new RedisStore(holder, redis.url, { commandTimeoutMs: 300 });
+  await store.connect();
+  t.after(() => store.close());
+  const direct = createClient({ socket: { path: join(dir, 'redis.sock') } });
+  direct.on('error', () => {});
+  await direct.connect();
+  t.after(() => direct.close());
+  const call = (i) => ({ tool: 'echo', grant: 'g', at_ms: Date.now(), args: { message: `m${i}` } });
+  assert.equal((await store.decide(call(0))).decision.outcome, 'allow');
+  let resumed = false;
+  t.after(() => {
+    if (!resumed) redis.process.kill('SIGCONT');
+  });
+  redis.process.kill('SIGSTOP');
+  const stalled = await store.decide(call(1));
+  assert.equal(stalled.decision.outcome, 'deny');
+  assert.equal(stalled.decision.rule, '(store unavailable)');
+  assert.match(stalled.decision.message, /timeout/);
+  assert.equal(stalled.ticket, null);
+  redis.process.kill('SIGCONT');
+  resumed = true;
+  // The stalled script ran once Redis resumed and charged; its late answer released it by id.
+  await store.drained();
+  assert.equal(await direct.hGet(slotKey('g', 'echoes'), 'used'), '1');
+  assert.equal((await store.decide(call(2))).decision.outcome, 'allow');
+  assert.equal((await store.decide(call(3))).decision.outcome, 'rate_limited');
+});
+
+test('a policy reloaded while Redis answers is re-planned: a call the new policy refuses is refused and its charge given back', async (t) => {
+  const dir = workdir(t);
+  const redis = await startRedis(t, dir);
+  const file = writeJson(join(dir, 'policy.json'), LIMITED(5));
+  const holder = new PolicyHolder(file);
+  const store = new RedisStore(holder, redis.url, { commandTimeoutMs: 10_000 });
+  await store.connect();
+  t.after(() => store.close());
+  const direct = createClient({ socket: { path: join(dir, 'redis.sock') } });
+  direct.on('error', () => {});
+  await direct.connect();
+  t.after(() => direct.close());
+  const call = () => ({ tool: 'echo', grant: 'g', at_ms: Date.now(), args: { message: 'x' } });
+  assert.equal((await store.decide(call())).decision.outcome, 'allow');
+  let resumed = false;
+  t.after(() => {
+    if (!resumed) redis.process.kill('SIGCONT');
+  });
+  redis.process.kill('SIGSTOP');
+  const pending = store.decide(call());
+  writeJson(file, { ...LIMITED(5), hide: ['echo'] });
+  assert.equal(holder.reload(), 'applied');
+  redis.process.kill('SIGCONT');
+  resumed = true;
+  const { decision, ticket } = await pending;
+  assert.equal(decision.outcome, 'hidden');
+  assert.equal(ticket, null);
+  assert.equal(await direct.hGet(slotKey('g', 'echoes'), 'used'), '1');
+});
+
+test('--redis-prefix keeps deployments sharing one Redis apart: same grant, separate counters, namespaced keys', async (t) => {
+  const dir = workdir(t);
+  const redis = await startRedis(t, dir);
+  const file = writeJson(join(dir, 'policy.json'), LIMITED(1));
+  const start = (extra) => stdioGateway(['--policy', file, '--redis', redis.url, ...extra, '--grant', 'team', '--', process.execPath, EVERYTHING, 'stdio']);
+  const [staging, prod] = await Promise.all([start(['--redis-prefix', 'staging']), start([])]);
+  t.after(() => Promise.allSettled([staging.close(), prod.close()]));
+  assert.equal(text(await staging.client.callTool({ name: 'echo', arguments: { message: 's' } })), 'Echo: s');
+  assert.equal(text(await prod.client.callTool({ name: 'echo', arguments: { message: 'p' } })), 'Echo: p');
+  const second = await staging.client.callTool({ name: 'echo', arguments: { message: 's2' } });
+  assert.equal(second._meta.toolgate.outcome, 'rate_limited');
+  const direct = createClient({ socket: { path: join(dir, 'redis.sock') } });
+  direct.on('error', () => {});
+  await direct.connect();
+  t.after(() => direct.close());
+  assert.equal(await direct.hGet('staging:{team}:echoes', 'used'), '1');
+  assert.equal(await direct.hGet(slotKey('team', 'echoes'), 'used'), '1');
+  assert.deepEqual((await direct.keys('*:echoes')).sort(), ['staging:{team}:echoes', 'tg:{team}:echoes']);
+});

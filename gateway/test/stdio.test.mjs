@@ -1,6 +1,7 @@
 // SDK Client → toolgate-gateway (stdio) → @modelcontextprotocol/server-everything (stdio, behind a
 // tap that logs what reaches it). Every part is the real package from npm.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -329,4 +330,74 @@ test('tools/list is filtered page by page; cursors and unknown fields are kept',
   assert.deepEqual(third.tools.map((x) => x.name), ['gamma']);
   assert.equal(third.nextCursor, undefined);
   await assert.rejects(gw.client.request({ method: 'tools/list', params: { cursor: 'nope' } }, ResultSchema), (e) => e.code === -32602 && /unknown cursor nope/.test(e.message));
+});
+
+test('arguments over the size cap are refused as invalid and never reach the upstream', async (t) => {
+  const dir = workdir(t);
+  const up = tappedEverything(dir);
+  const audit = join(dir, 'audit.jsonl');
+  const gw = await stdioGateway(['--policy', writeJson(join(dir, 'policy.json'), POLICY), '--audit', audit, ...up.command]);
+  t.after(() => gw.close());
+  const huge = await gw.client.callTool({ name: 'echo', arguments: { message: 'x'.repeat(1_100_000) } });
+  assert.equal(huge.isError, true);
+  assert.match(text(huge), /^\[POLICY DENIED\] /);
+  assert.equal(huge._meta.toolgate.rule, '(invalid arguments)');
+  assert.equal(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'small' } })), 'Echo: small');
+  await gw.client.ping();
+  assert.deepEqual(up.calls().filter((c) => c.method === 'tools/call').map((c) => c.name), ['echo']);
+  assert.deepEqual(jsonLines(audit).map((l) => [l.outcome, l.rule, l.upstream]), [
+    ['deny', '(invalid arguments)', 'not_sent'],
+    ['allow', '', 'ok'],
+  ]);
+});
+
+test('a tools/call sent as a notification never reaches the upstream; client notifications still pass', async (t) => {
+  const dir = workdir(t);
+  const up = tappedEverything(dir);
+  const gw = await stdioGateway(['--policy', writeJson(join(dir, 'policy.json'), POLICY), ...up.command], { capabilities: RICH_CAPABILITIES });
+  t.after(() => gw.close());
+  // Raw JSON-RPC notifications (no id) on the agent's wire: a hidden tool, an allowed one, an
+  // unknown method with a forged log line in its name, and a real client notification.
+  await gw.transport.send({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'get-env', arguments: {} } });
+  await gw.transport.send({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'echo', arguments: { message: 'x' } } });
+  await gw.transport.send({ jsonrpc: '2.0', method: 'x\ntoolgate-gateway: forged', params: {} });
+  await gw.client.sendRootsListChanged();
+  // A forwarded round trip through the gateway and the tap orders everything sent before it.
+  await gw.client.listTools();
+  const seen = up.calls().map((c) => c.method);
+  assert.ok(!seen.includes('tools/call'), `reached the upstream: ${seen}`);
+  assert.ok(!seen.includes('x\ntoolgate-gateway: forged'));
+  assert.ok(seen.includes('notifications/roots/list_changed'), `forwarded: ${seen}`);
+  await gw.stderr.wait(/dropped notification "tools\/call"/);
+  await gw.stderr.wait(/dropped notification "x\\ntoolgate-gateway: forged"/);
+  assert.doesNotMatch(gw.stderr.text, /^toolgate-gateway: forged/m);
+  // The echo call counted nothing: both of its quota remain.
+  assert.equal(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'a' } })), 'Echo: a');
+  assert.equal(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'b' } })), 'Echo: b');
+});
+
+test('messages held before the session is ready are capped in bytes: beyond 1 MiB a request is answered with an error', async (t) => {
+  const dir = workdir(t);
+  // The upstream starts only once the test opens the gate (a FIFO), so what follows initialize is held.
+  const gate = join(dir, 'gate');
+  execFileSync('mkfifo', [gate]);
+  const upstream = `read x < ${gate}; exec "${process.execPath}" "${EVERYTHING}" stdio`;
+  const gw = child(t, process.execPath, [BIN, '--policy', writeJson(join(dir, 'policy.json'), POLICY), '--', 'sh', '-c', upstream], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const pad = 'x'.repeat(400 * 1024);
+  const lines = [
+    { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    ...[2, 3, 4].map((id) => ({ jsonrpc: '2.0', id, method: 'ping', params: { _meta: { pad } } })),
+  ];
+  gw.stdin.write(lines.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  // The third 400 KiB ping passes the 1 MiB held: answered with an error before the upstream runs.
+  await gw.out.wait(/"id":4,"error":\{"code":-32600,"message":"too much sent before the session is initialized/);
+  writeFileSync(gate, 'go\n');
+  // The held ones are delivered once the session is ready.
+  await gw.out.wait(/^\{"result":\{"protocolVersion".*"id":1\}$/m);
+  await gw.out.wait(/^\{"result":\{\},"jsonrpc":"2.0","id":2\}$/m);
+  await gw.out.wait(/^\{"result":\{\},"jsonrpc":"2.0","id":3\}$/m);
+  assert.doesNotMatch(gw.out.text, /"result".*"id":4\}/);
+  gw.stdin.end();
+  assert.equal((await gw.exited).code, 0);
 });
