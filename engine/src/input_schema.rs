@@ -16,7 +16,7 @@
 //! Past a bound the answer is "cannot be read" (no warning, an untyped field), so a schema built
 //! as 16 levels of 40 `anyOf` branches costs a few hundred visits instead of 40¹⁶.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -243,6 +243,9 @@ pub struct InputSchema<'a> {
     root: &'a Value,
     visits: Cell<usize>,
     limit: Cell<usize>,
+    /// `$ref` targets already resolved, by the address of the `$ref` value (a JSON pointer walk
+    /// costs more than the rest of a visit).
+    targets: RefCell<rustc_hash::FxHashMap<usize, Option<&'a Value>>>,
 }
 
 /// The schema nodes already expanded in one expansion, by address.
@@ -261,7 +264,7 @@ struct Level<'a> {
 impl<'a> InputSchema<'a> {
     /// Reads `root` (a tool's `inputSchema`).
     pub fn new(root: &'a Value) -> Self {
-        InputSchema { root, visits: Cell::new(0), limit: Cell::new(MAX_VISITS) }
+        InputSchema { root, visits: Cell::new(0), limit: Cell::new(MAX_VISITS), targets: RefCell::default() }
     }
 
     /// Starts a new question with a fresh budget of `limit` visits.
@@ -284,8 +287,20 @@ impl<'a> InputSchema<'a> {
             if !self.visit() {
                 return None;
             }
-            let target = r.as_str()?.strip_prefix('#')?;
-            s = if target.is_empty() { self.root } else { self.root.pointer(target)? };
+            let key = std::ptr::from_ref(r) as usize;
+            let known = self.targets.borrow().get(&key).copied();
+            let target = match known {
+                Some(t) => t,
+                None => {
+                    let t = r
+                        .as_str()
+                        .and_then(|r| r.strip_prefix('#'))
+                        .and_then(|t| if t.is_empty() { Some(self.root) } else { self.root.pointer(t) });
+                    self.targets.borrow_mut().insert(key, t);
+                    t
+                }
+            };
+            s = target?;
         }
         None
     }
