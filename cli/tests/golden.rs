@@ -168,3 +168,17 @@ fn check_reports_tool_drift_as_json() {
         ],
     );
 }
+
+#[test]
+fn an_unreadable_file_is_a_usage_error() {
+    golden("diff-unreadable", &["diff", OLD, "tests/review/no-such-policy.json"]);
+    golden("test-unreadable", &["test", NEW, "tests/review/no-such.tests.json"]);
+}
+
+#[test]
+fn simulate_coverage_of_a_policy_with_default_allow_and_hidden_tools() {
+    golden(
+        "simulate-coverage-warehouse",
+        &["simulate", "tests/review/warehouse.policy.json", "tests/review/warehouse.trace.jsonl", "--coverage"],
+    );
+}

@@ -10,7 +10,7 @@
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use toolgate_engine::review::{CoverageTally, decision_changed, diff, diff_rules, run_tests_text};
+use toolgate_engine::review::{CoverageTally, decision_changed, diff, diff_rules, pin_decisions, run_tests_text};
 use toolgate_engine::trace::{TraceCall, simulate};
 use toolgate_engine::{Policy, parse_policy};
 
@@ -180,12 +180,7 @@ proptest! {
     fn tests_pinned_from_simulate_pass(policy in arb_policy(), calls in arb_calls(), split in 1usize..5) {
         let p = compile(&policy);
         let sim = simulate(p.as_ref(), &calls);
-        let pinned: Vec<Value> = calls.iter().zip(&sim.decisions).map(|(c, d)| {
-            let mut v = serde_json::to_value(c).unwrap();
-            v["expect"] = json!({"outcome": d.decision.outcome, "rule": d.decision.rule, "message": d.decision.message});
-            v
-        }).collect();
-        let file = json!({"tests": [{"name": "pinned", "calls": pinned}]}).to_string();
+        let file = pin_decisions("pinned", calls.iter().zip(sim.decisions.iter().map(|d| &d.decision)));
         let report = run_tests_text(p.as_ref(), &file, true).unwrap();
         prop_assert_eq!((report.passed, report.failed), (1, 0), "{:?}", report.tests[0].failures);
         prop_assert_eq!(report.tests[0].checked, calls.len());

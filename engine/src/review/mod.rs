@@ -21,4 +21,6 @@ pub use diff::{
     Change, DiffSummary, PolicyDiff, Replay, RuleDiff, decision_changed, diff, diff_rules, diff_text, transition,
 };
 pub use drift::{DriftedTool, NEW_TOOL_ALLOWED_BY_DEFAULT, ToolDrift, Treatment, tool_drift};
-pub use test::{CallFailure, Expect, TestCase, TestReport, TestResult, parse_tests, run_tests, run_tests_text};
+pub use test::{
+    CallFailure, Expect, TestCase, TestReport, TestResult, parse_tests, pin_decisions, run_tests, run_tests_text,
+};

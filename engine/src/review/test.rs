@@ -213,6 +213,29 @@ pub fn run_tests_text(
     Ok(report)
 }
 
+/// A test file that pins decisions: one test named `name` whose calls each expect the outcome,
+/// rule and message they got (what the browser app's "save these decisions as tests" downloads).
+/// Run against the same policy, it passes: every call keeps its time, grant and `upstream_error`.
+pub fn pin_decisions<'a>(name: &str, calls: impl IntoIterator<Item = (&'a TraceCall, &'a Decision)>) -> String {
+    let calls: Vec<serde_json::Value> = calls
+        .into_iter()
+        .map(|(c, d)| {
+            let mut call = serde_json::json!({
+                "tool": c.tool, "args": c.args, "grant": c.grant, "at_ms": c.at_ms,
+                "expect": { "outcome": d.outcome.as_str(), "rule": &*d.rule, "message": &*d.message },
+            });
+            if c.upstream_error
+                && let Some(m) = call.as_object_mut()
+            {
+                m.insert("upstream_error".into(), serde_json::Value::Bool(true));
+            }
+            call
+        })
+        .collect();
+    let file = serde_json::json!({ "tests": [ { "name": name, "calls": calls } ] });
+    serde_json::to_string_pretty(&file).unwrap_or_default()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------------
