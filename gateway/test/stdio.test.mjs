@@ -2,7 +2,7 @@
 // tap that logs what reaches it). Every part is the real package from npm.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -400,4 +400,18 @@ test('messages held before the session is ready are capped in bytes: beyond 1 Mi
   assert.doesNotMatch(gw.out.text, /"result".*"id":4\}/);
   gw.stdin.end();
   assert.equal((await gw.exited).code, 0);
+});
+
+test('--record and --audit files are created readable by their owner only (0600)', async (t) => {
+  const dir = workdir(t);
+  const audit = join(dir, 'audit.jsonl');
+  const record = join(dir, 'record.jsonl');
+  const old = process.umask(0);
+  t.after(() => process.umask(old));
+  const gw = await stdioGateway(['--policy', writeJson(join(dir, 'policy.json'), POLICY), '--audit', audit, '--record', record, '--', process.execPath, EVERYTHING, 'stdio']);
+  process.umask(old);
+  t.after(() => gw.close());
+  assert.equal(text(await gw.client.callTool({ name: 'get-sum', arguments: { a: 1, b: 2 } })), 'The sum of 1 and 2 is 3.');
+  for (const file of [audit, record]) assert.equal(statSync(file).mode & 0o777, 0o600, file);
+  assert.equal(jsonLines(record)[0].args.a, 1);
 });
