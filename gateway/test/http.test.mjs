@@ -201,3 +201,21 @@ test('shutdown with a hung HTTP upstream exits after its grace period; a second 
     upstream.process.kill('SIGCONT');
   }
 });
+
+test('concurrent initializes cannot race past --max-sessions: of 12 at once with a cap of 2, exactly 2 open', async (t) => {
+  const dir = workdir(t);
+  const gw = await startGateway({
+    policy: writeJson(join(dir, 'policy.json'), POLICY),
+    command: [process.execPath, EVERYTHING, 'stdio'],
+    listen: { host: '127.0.0.1', port: 0 },
+    tokens: null,
+    allowedHosts: ['127.0.0.1'],
+    maxSessions: 2,
+  });
+  t.after(() => gw.close());
+  const url = `http://127.0.0.1:${gw.port}/mcp`;
+  const statuses = await Promise.all(Array.from({ length: 12 }, () => post(url, {})));
+  assert.deepEqual(statuses.filter((s) => s === 200).length, 2, `statuses: ${statuses}`);
+  assert.deepEqual(statuses.filter((s) => s === 503).length, 10, `statuses: ${statuses}`);
+  assert.equal(gw.sessions, 2);
+});
