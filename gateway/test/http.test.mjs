@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 import { startGateway } from '../src/index.mjs';
 
-import { EVERYTHING, everythingHttp, httpClient, httpGateway, jsonLines, text, workdir, writeJson } from './helpers.mjs';
+import { BIN, EVERYTHING, child, everythingHttp, httpClient, httpGateway, jsonLines, text, workdir, writeJson } from './helpers.mjs';
 
 const POLICY = {
   version: '1',
@@ -218,4 +218,18 @@ test('concurrent initializes cannot race past --max-sessions: of 12 at once with
   assert.deepEqual(statuses.filter((s) => s === 200).length, 2, `statuses: ${statuses}`);
   assert.deepEqual(statuses.filter((s) => s === 503).length, 10, `statuses: ${statuses}`);
   assert.equal(gw.sessions, 2);
+});
+
+test('a port in use is reported as a listen error (exit 1); --allow-host names compare case-insensitively', async (t) => {
+  const dir = workdir(t);
+  const policy = writeJson(join(dir, 'policy.json'), POLICY);
+  const gw = await httpGateway(t, ['--policy', policy, '--listen', '127.0.0.1:0', '--allow-host', 'Gateway.Example.TEST', '--', process.execPath, EVERYTHING, 'stdio']);
+  const port = new URL(gw.url).port;
+  // The Host header's name is compared lowercased against the lowercased --allow-host names.
+  assert.equal(await post(gw.url, { host: `GATEWAY.example.test:${port}`, body: { jsonrpc: '2.0', id: 1, method: 'ping' } }), 400);
+  assert.equal(await post(gw.url, { host: `other.example.test:${port}`, body: { jsonrpc: '2.0', id: 1, method: 'ping' } }), 403);
+  const busy = child(t, process.execPath, [BIN, '--policy', policy, '--listen', `127.0.0.1:${port}`, '--', process.execPath, EVERYTHING, 'stdio']);
+  assert.deepEqual(await busy.exited, { code: 1, signal: null });
+  assert.match(busy.err.text, new RegExp(`--listen 127\\.0\\.0\\.1:${port}: cannot listen \\(EADDRINUSE\\)`));
+  assert.doesNotMatch(busy.err.text, /cannot read/);
 });
