@@ -48,8 +48,12 @@ function readBody(req) {
     req.on('data', (c) => {
       size += c.length;
       if (size > MAX_BODY) {
-        reject(Object.assign(new Error('request body too large'), { status: 413 }));
-        req.destroy();
+        // Stop reading; the 413 is sent with `Connection: close` and the socket ends after it
+        // (destroying the request first would lose the answer).
+        req.removeAllListeners('data');
+        req.pause();
+        chunks.length = 0;
+        reject(Object.assign(new Error(`request body too large (at most ${MAX_BODY} bytes)`), { status: 413, close: true }));
       } else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -161,7 +165,8 @@ export async function serveHttp(opts) {
         opened();
       }
     } catch (e) {
-      if (!res.headersSent) reply(res, e?.status ?? 500, e?.status ? e.message : 'Internal error');
+      if (e?.close === true) res.on('finish', () => req.socket.destroy());
+      if (!res.headersSent) reply(res, e?.status ?? 500, e?.status ? e.message : 'Internal error', e?.close === true ? { connection: 'close' } : {});
       else res.end();
       if (!e?.status) logLine(`http: ${e?.stack ?? e}`);
     }

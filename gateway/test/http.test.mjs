@@ -233,3 +233,28 @@ test('a port in use is reported as a listen error (exit 1); --allow-host names c
   assert.match(busy.err.text, new RegExp(`--listen 127\\.0\\.0\\.1:${port}: cannot listen \\(EADDRINUSE\\)`));
   assert.doesNotMatch(busy.err.text, /cannot read/);
 });
+
+test('an oversized request body is answered 413 (Connection: close) before the connection ends', async (t) => {
+  const dir = workdir(t);
+  const gw = await httpGateway(t, ['--policy', writeJson(join(dir, 'policy.json'), POLICY), '--listen', '127.0.0.1:0', '--', process.execPath, EVERYTHING, 'stdio']);
+  const u = new URL(gw.url);
+  const big = Buffer.alloc(5 * 1024 * 1024, 0x20);
+  const answer = await new Promise((resolve, reject) => {
+    const req = request({ hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': big.length } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection, body }));
+    });
+    // The server stops reading and closes once it answered: a write error then is expected.
+    req.on('error', (e) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+    req.end(big);
+  });
+  assert.equal(answer.status, 413);
+  assert.equal(answer.connection, 'close');
+  assert.match(JSON.parse(answer.body).error.message, /request body too large/);
+  // The gateway still serves.
+  const client = await httpClient(gw.url);
+  t.after(() => client.close());
+  assert.equal(text(await client.callTool({ name: 'echo', arguments: { message: 'ok' } })), 'Echo: ok');
+});
