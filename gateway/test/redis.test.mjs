@@ -350,3 +350,22 @@ test('a settled call deletes its reservation marker in the background; a release
   // A settled ticket cannot be released afterwards.
   assert.equal(await store.release(a.ticket), false);
 });
+
+test('a reload whose engine throws an unexpected error keeps the old policy (logged, not thrown)', async (t) => {
+  const dir = workdir(t);
+  const file = writeJson(join(dir, 'policy.json'), LIMITED(1));
+  const holder = new PolicyHolder(file);
+  t.after(() => holder.close());
+  const before = holder.digest;
+  const setPolicy = holder.engine.setPolicy.bind(holder.engine);
+  holder.engine.setPolicy = () => {
+    throw new TypeError('unexpected');
+  };
+  writeJson(file, { ...LIMITED(1), hide: ['echo'] });
+  assert.equal(holder.reload(), 'invalid');
+  assert.equal(holder.digest, before);
+  assert.equal(holder.engine.evaluate({ tool: 'echo', grant: 'g', at_ms: 0, args: {} }).outcome, 'allow');
+  holder.engine.setPolicy = setPolicy;
+  assert.equal(holder.reload(), 'applied');
+  assert.equal(holder.engine.evaluate({ tool: 'echo', grant: 'g', at_ms: 0, args: {} }).outcome, 'hidden');
+});
