@@ -122,9 +122,10 @@ export function parseCommandLine(argv) {
   if (port > 65535) throw new UsageError(`--listen: port ${port} is out of range`);
   o.listen = { host, port };
   const loopback = isLoopback(host);
-  const allowed = [...(v['allow-host'] ?? [])];
+  // Host names compare lowercased (the URL parser lowercases the Host header's name).
+  const allowed = (v['allow-host'] ?? []).map((h) => h.toLowerCase());
   if (loopback) allowed.push('localhost', '127.0.0.1', '[::1]');
-  else if (host !== '0.0.0.0' && host !== '::') allowed.push(host.includes(':') ? `[${host}]` : host);
+  else if (host !== '0.0.0.0' && host !== '::') allowed.push((host.includes(':') ? `[${host}]` : host).toLowerCase());
   if (allowed.length === 0) throw new UsageError(`--listen ${host}: name the Host names clients use with --allow-host`);
   o.allowedHosts = allowed;
   if (v.tokens === undefined) {
@@ -168,12 +169,13 @@ export async function main(argv) {
       for (const line of locatedErrors(o.policy, e.errors)) process.stderr.write(`${line}\n`);
       process.exit(1);
     }
-    if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR') {
-      logLine(`cannot read ${e.path ?? o.policy}: ${e.message}`);
+    if (e?.syscall === 'listen' || e?.code === 'EADDRINUSE' || e?.code === 'EADDRNOTAVAIL') {
+      // EACCES here is a privileged port, not an unreadable file.
+      logLine(`--listen ${o.listen ? `${o.listen.host}:${o.listen.port}` : ''}: cannot listen (${e.code}): ${e.message}`);
       process.exit(1);
     }
-    if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES') {
-      logLine(`--listen: ${e.message}`);
+    if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR') {
+      logLine(`cannot read ${e.path ?? o.policy}: ${e.message}`);
       process.exit(1);
     }
     throw e;

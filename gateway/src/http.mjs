@@ -48,8 +48,12 @@ function readBody(req) {
     req.on('data', (c) => {
       size += c.length;
       if (size > MAX_BODY) {
-        reject(Object.assign(new Error('request body too large'), { status: 413 }));
-        req.destroy();
+        // Stop reading; the 413 is sent with `Connection: close` and the socket ends after it
+        // (destroying the request first would lose the answer).
+        req.removeAllListeners('data');
+        req.pause();
+        chunks.length = 0;
+        reject(Object.assign(new Error(`request body too large (at most ${MAX_BODY} bytes)`), { status: 413, close: true }));
       } else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -63,6 +67,8 @@ function readBody(req) {
  */
 export async function serveHttp(opts) {
   const sessions = new Map();
+  /** Sessions whose `initialize` is being handled: in total and per grant. */
+  const opening = { total: 0, byGrant: new Map() };
   const allowed = new Set(opts.allowedHosts);
   // SIGHUP re-reads the tokens file: a removed token is refused from its next request on (its
   // sessions included); an unreadable or invalid file keeps the previous tokens.
@@ -132,36 +138,61 @@ export async function serveHttp(opts) {
         return;
       }
       if (req.method !== 'POST' || body?.method !== 'initialize') return reply(res, 400, 'Bad Request: no valid session ID provided');
-      if (sessions.size >= opts.maxSessions) return reply(res, 503, 'Too many sessions', { 'retry-after': '5' });
+      // Sessions being opened count too (checked and counted in one step, so concurrent
+      // initializes cannot all pass the check before any of them is registered).
+      if (sessions.size + opening.total >= opts.maxSessions) return reply(res, 503, 'Too many sessions', { 'retry-after': '5' });
       // One grant (one leaked token) cannot take every session: each grant has its own cap.
-      let ofGrant = 0;
+      let ofGrant = opening.byGrant.get(grant) ?? 0;
       for (const entry of sessions.values()) if (entry.grant === grant) ofGrant++;
       if (ofGrant >= opts.maxSessionsPerGrant) {
         return reply(res, 429, 'Too many sessions for this grant: close one (DELETE) or wait for idle ones to expire', { 'retry-after': '5' });
       }
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.set(id, { transport, session, grant });
-        },
-      });
-      const session = opts.openSession(transport, grant, () => {
-        if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
-      });
-      await session.start();
+      opening.total++;
+      opening.byGrant.set(grant, (opening.byGrant.get(grant) ?? 0) + 1);
+      let counted = true;
+      // Called once the session is registered (then it counts as a session), or at the end.
+      const opened = () => {
+        if (!counted) return;
+        counted = false;
+        opening.total--;
+        const left = opening.byGrant.get(grant) - 1;
+        if (left === 0) opening.byGrant.delete(grant);
+        else opening.byGrant.set(grant, left);
+      };
       try {
-        await transport.handleRequest(req, res, body);
+        await openOne(req, res, body, grant, opened);
       } finally {
-        // The transport refused the initialize (wrong Accept, bad protocol version, a batch…): the
-        // session never started; it is closed now, not left subscribed to policy reloads.
-        if (transport.sessionId === undefined) await session.close();
+        opened();
       }
     } catch (e) {
-      if (!res.headersSent) reply(res, e?.status ?? 500, e?.status ? e.message : 'Internal error');
+      if (e?.close === true) res.on('finish', () => req.socket.destroy());
+      if (!res.headersSent) reply(res, e?.status ?? 500, e?.status ? e.message : 'Internal error', e?.close === true ? { connection: 'close' } : {});
       else res.end();
       if (!e?.status) logLine(`http: ${e?.stack ?? e}`);
     }
   });
+
+  /** Opens a session for an `initialize` request. */
+  async function openOne(req, res, body, grant, opened) {
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, session, grant });
+        opened();
+      },
+    });
+    const session = opts.openSession(transport, grant, () => {
+      if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
+    });
+    await session.start();
+    try {
+      await transport.handleRequest(req, res, body);
+    } finally {
+      // The transport refused the initialize (wrong Accept, bad protocol version, a batch…): the
+      // session never started; it is closed now, not left subscribed to policy reloads.
+      if (transport.sessionId === undefined) await session.close();
+    }
+  }
 
   // Sessions a client abandoned (no DELETE) are closed after `idleMs` without a request.
   const sweep = setInterval(

@@ -16,7 +16,8 @@ export function logLine(message) {
 export class JsonLines {
   constructor(path) {
     this.path = path;
-    this.fd = path === '-' ? 2 : openSync(path, 'a');
+    // Created readable by its owner only: a record holds argument values, an audit log who called what.
+    this.fd = path === '-' ? 2 : openSync(path, 'a', 0o600);
   }
 
   write(object) {

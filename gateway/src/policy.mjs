@@ -3,7 +3,7 @@
 // counters; an invalid edit is logged with its located errors and the previous policy stays.
 import { createHash } from 'node:crypto';
 import { readFileSync, watch } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 import { PolicyEngine, PolicyError } from 'toolgate';
 
@@ -70,12 +70,15 @@ export class PolicyHolder {
     return 'applied';
   }
 
-  /** Re-reads the file on SIGHUP and, with `files`, when its directory changes (editors replace files by renaming). */
+  /**
+   * Re-reads the file on SIGHUP and, with `files`, on any change in its directory: editors replace
+   * files by renaming, and a Kubernetes ConfigMap swaps a `..data` symlink the file points through
+   * (the event names `..data`, never the file). An unchanged file is recognised by its digest.
+   */
   watch({ files = true } = {}) {
     this.sighup = () => this.reload();
     process.on('SIGHUP', this.sighup);
     if (!files) return;
-    const name = basename(this.file);
     let timer = null;
     const schedule = () => {
       // Coalesce the bursts of events one save produces; a half-written file reads as invalid
@@ -83,9 +86,7 @@ export class PolicyHolder {
       clearTimeout(timer);
       timer = setTimeout(() => this.reload(), 20);
     };
-    this.watcher = watch(dirname(this.file), { persistent: false }, (_event, changed) => {
-      if (changed === null || changed === name) schedule();
-    });
+    this.watcher = watch(dirname(this.file), { persistent: false }, () => schedule());
     this.watcher.on('error', (e) => logLine(`policy watch: ${e.message}`));
   }
 

@@ -156,7 +156,8 @@ export class RedisStore {
     this.connectTimeoutMs = connectTimeoutMs;
     this.commandTimeoutMs = commandTimeoutMs;
     this.ns = prefix;
-    /** Answers awaited past their deadline (a late reservation is released when it arrives). */
+    /** Background work: answers awaited past their deadline (a late reservation is released when
+     *  it arrives) and the DEL of settled reservations' markers. */
     this.late = new Set();
     this.markerTtlMs = String(Math.max(1000, Math.floor(markerTtlMs)));
     this.prefix = randomBytes(12).toString('hex');
@@ -300,12 +301,21 @@ export class RedisStore {
     }
   }
 
-  /** The call ended without an upstream error: nothing to give back (the marker expires). */
+  /**
+   * The call ended without an upstream error: nothing to give back. Its marker is deleted in the
+   * background (not awaited; if that fails, it expires by itself).
+   */
   settle(ticket) {
-    if (ticket !== null) ticket.done = true;
+    if (ticket === null || ticket.done) return;
+    ticket.done = true;
+    const deleted = this.client
+      .sendCommand(['DEL', ticket.marker])
+      .catch(() => {})
+      .finally(() => this.late.delete(deleted));
+    this.late.add(deleted);
   }
 
-  /** Resolves once every answer that arrived late was handled (tests; shutdown). */
+  /** Resolves once the background work is done (late answers handled, markers deleted). */
   async drained() {
     while (this.late.size > 0) await Promise.allSettled([...this.late]);
   }

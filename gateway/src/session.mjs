@@ -215,7 +215,7 @@ export class Session {
       this.upstream = transport;
       this.wire = transport.wire;
     } catch (e) {
-      logLine(`upstream: cannot connect (${e?.message ?? e})`);
+      logLine(`upstream: cannot connect (${quoted(String(e?.message ?? e))})`);
       this.failed = true;
       await this.down
         .send({ jsonrpc: '2.0', id: message.id, error: { code: ErrorCode.InternalError, message: `upstream unavailable: ${e?.message ?? e}` } })
@@ -266,14 +266,14 @@ export class Session {
         logLine(`session ${this.id}: dropped notification ${quoted(notification.method)} (not a client notification of MCP)`);
         return;
       }
-      await this.client.notification(notification).catch((e) => logLine(`upstream: cannot forward ${notification.method}: ${e.message}`));
+      await this.client.notification(notification).catch((e) => logLine(`upstream: cannot forward ${quoted(notification.method)}: ${quoted(e.message)}`));
     };
     // Upstream → agent: notifications and server→client requests (roots, sampling, elicitation),
     // once the agent's session is initialized.
     this.client.fallbackNotificationHandler = async (notification) => {
       await this.ready;
       if (this.closed) return;
-      await server.notification(notification).catch((e) => logLine(`agent: cannot forward ${notification.method}: ${e.message}`));
+      await server.notification(notification).catch((e) => logLine(`agent: cannot forward ${quoted(notification.method)}: ${quoted(e.message)}`));
     };
     this.client.fallbackRequestHandler = async (request, extra) => {
       await this.ready;
@@ -344,7 +344,7 @@ export class Session {
     } catch (e) {
       // The engine could not decide (e.g. a typed error for unrepresentable input, or a wasm trap
       // it recovered from): refused, never forwarded.
-      logLine(`decision failed for tool ${capped(name, 80)}: ${e?.message ?? e}`);
+      logLine(`decision failed for tool ${quoted(name, 80)}: ${e?.message ?? e}`);
       decided = { decision: undecidable(e), ticket: null };
     }
     const { decision, ticket } = decided;

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 import { startGateway } from '../src/index.mjs';
 
-import { EVERYTHING, everythingHttp, httpClient, httpGateway, jsonLines, text, workdir, writeJson } from './helpers.mjs';
+import { BIN, EVERYTHING, child, everythingHttp, httpClient, httpGateway, jsonLines, text, workdir, writeJson } from './helpers.mjs';
 
 const POLICY = {
   version: '1',
@@ -200,4 +200,61 @@ test('shutdown with a hung HTTP upstream exits after its grace period; a second 
   } finally {
     upstream.process.kill('SIGCONT');
   }
+});
+
+test('concurrent initializes cannot race past --max-sessions: of 12 at once with a cap of 2, exactly 2 open', async (t) => {
+  const dir = workdir(t);
+  const gw = await startGateway({
+    policy: writeJson(join(dir, 'policy.json'), POLICY),
+    command: [process.execPath, EVERYTHING, 'stdio'],
+    listen: { host: '127.0.0.1', port: 0 },
+    tokens: null,
+    allowedHosts: ['127.0.0.1'],
+    maxSessions: 2,
+  });
+  t.after(() => gw.close());
+  const url = `http://127.0.0.1:${gw.port}/mcp`;
+  const statuses = await Promise.all(Array.from({ length: 12 }, () => post(url, {})));
+  assert.deepEqual(statuses.filter((s) => s === 200).length, 2, `statuses: ${statuses}`);
+  assert.deepEqual(statuses.filter((s) => s === 503).length, 10, `statuses: ${statuses}`);
+  assert.equal(gw.sessions, 2);
+});
+
+test('a port in use is reported as a listen error (exit 1); --allow-host names compare case-insensitively', async (t) => {
+  const dir = workdir(t);
+  const policy = writeJson(join(dir, 'policy.json'), POLICY);
+  const gw = await httpGateway(t, ['--policy', policy, '--listen', '127.0.0.1:0', '--allow-host', 'Gateway.Example.TEST', '--', process.execPath, EVERYTHING, 'stdio']);
+  const port = new URL(gw.url).port;
+  // The Host header's name is compared lowercased against the lowercased --allow-host names.
+  assert.equal(await post(gw.url, { host: `GATEWAY.example.test:${port}`, body: { jsonrpc: '2.0', id: 1, method: 'ping' } }), 400);
+  assert.equal(await post(gw.url, { host: `other.example.test:${port}`, body: { jsonrpc: '2.0', id: 1, method: 'ping' } }), 403);
+  const busy = child(t, process.execPath, [BIN, '--policy', policy, '--listen', `127.0.0.1:${port}`, '--', process.execPath, EVERYTHING, 'stdio']);
+  assert.deepEqual(await busy.exited, { code: 1, signal: null });
+  assert.match(busy.err.text, new RegExp(`--listen 127\\.0\\.0\\.1:${port}: cannot listen \\(EADDRINUSE\\)`));
+  assert.doesNotMatch(busy.err.text, /cannot read/);
+});
+
+test('an oversized request body is answered 413 (Connection: close) before the connection ends', async (t) => {
+  const dir = workdir(t);
+  const gw = await httpGateway(t, ['--policy', writeJson(join(dir, 'policy.json'), POLICY), '--listen', '127.0.0.1:0', '--', process.execPath, EVERYTHING, 'stdio']);
+  const u = new URL(gw.url);
+  const big = Buffer.alloc(5 * 1024 * 1024, 0x20);
+  const answer = await new Promise((resolve, reject) => {
+    const req = request({ hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': big.length } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection, body }));
+    });
+    // The server stops reading and closes once it answered: a write error then is expected.
+    req.on('error', (e) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+    req.end(big);
+  });
+  assert.equal(answer.status, 413);
+  assert.equal(answer.connection, 'close');
+  assert.match(JSON.parse(answer.body).error.message, /request body too large/);
+  // The gateway still serves.
+  const client = await httpClient(gw.url);
+  t.after(() => client.close());
+  assert.equal(text(await client.callTool({ name: 'echo', arguments: { message: 'ok' } })), 'Echo: ok');
 });

@@ -325,3 +325,47 @@ test('--redis-prefix keeps deployments sharing one Redis apart: same grant, sepa
   assert.equal(await direct.hGet(slotKey('team', 'echoes'), 'used'), '1');
   assert.deepEqual((await direct.keys('*:echoes')).sort(), ['staging:{team}:echoes', 'tg:{team}:echoes']);
 });
+
+test('a settled call deletes its reservation marker in the background; a released one deletes it too; counters stay', async (t) => {
+  const dir = workdir(t);
+  const redis = await startRedis(t, dir);
+  const holder = new PolicyHolder(writeJson(join(dir, 'policy.json'), LIMITED(5)));
+  const store = new RedisStore(holder, redis.url);
+  await store.connect();
+  t.after(() => store.close());
+  const direct = createClient({ socket: { path: join(dir, 'redis.sock') } });
+  direct.on('error', () => {});
+  await direct.connect();
+  t.after(() => direct.close());
+  const call = () => ({ tool: 'echo', grant: 'g', at_ms: Date.now(), args: { message: 'x' } });
+  const a = await store.decide(call());
+  const b = await store.decide(call());
+  assert.equal((await direct.keys('tg:{g}:r:*')).length, 2);
+  store.settle(a.ticket);
+  assert.equal(await store.release(b.ticket), true);
+  await store.drained();
+  assert.deepEqual(await direct.keys('tg:{g}:r:*'), []);
+  // The settled call stays charged; the released one was given back.
+  assert.equal(await direct.hGet(slotKey('g', 'echoes'), 'used'), '1');
+  // A settled ticket cannot be released afterwards.
+  assert.equal(await store.release(a.ticket), false);
+});
+
+test('a reload whose engine throws an unexpected error keeps the old policy (logged, not thrown)', async (t) => {
+  const dir = workdir(t);
+  const file = writeJson(join(dir, 'policy.json'), LIMITED(1));
+  const holder = new PolicyHolder(file);
+  t.after(() => holder.close());
+  const before = holder.digest;
+  const setPolicy = holder.engine.setPolicy.bind(holder.engine);
+  holder.engine.setPolicy = () => {
+    throw new TypeError('unexpected');
+  };
+  writeJson(file, { ...LIMITED(1), hide: ['echo'] });
+  assert.equal(holder.reload(), 'invalid');
+  assert.equal(holder.digest, before);
+  assert.equal(holder.engine.evaluate({ tool: 'echo', grant: 'g', at_ms: 0, args: {} }).outcome, 'allow');
+  holder.engine.setPolicy = setPolicy;
+  assert.equal(holder.reload(), 'applied');
+  assert.equal(holder.engine.evaluate({ tool: 'echo', grant: 'g', at_ms: 0, args: {} }).outcome, 'hidden');
+});

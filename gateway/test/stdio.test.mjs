@@ -2,7 +2,7 @@
 // tap that logs what reaches it). Every part is the real package from npm.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -400,4 +400,37 @@ test('messages held before the session is ready are capped in bytes: beyond 1 Mi
   assert.doesNotMatch(gw.out.text, /"result".*"id":4\}/);
   gw.stdin.end();
   assert.equal((await gw.exited).code, 0);
+});
+
+test('--record and --audit files are created readable by their owner only (0600)', async (t) => {
+  const dir = workdir(t);
+  const audit = join(dir, 'audit.jsonl');
+  const record = join(dir, 'record.jsonl');
+  const old = process.umask(0);
+  t.after(() => process.umask(old));
+  const gw = await stdioGateway(['--policy', writeJson(join(dir, 'policy.json'), POLICY), '--audit', audit, '--record', record, '--', process.execPath, EVERYTHING, 'stdio']);
+  process.umask(old);
+  t.after(() => gw.close());
+  assert.equal(text(await gw.client.callTool({ name: 'get-sum', arguments: { a: 1, b: 2 } })), 'The sum of 1 and 2 is 3.');
+  for (const file of [audit, record]) assert.equal(statSync(file).mode & 0o777, 0o600, file);
+  assert.equal(jsonLines(record)[0].args.a, 1);
+});
+
+test('a Kubernetes ConfigMap update (the ..data symlink swapped) reloads the policy', async (t) => {
+  const dir = workdir(t);
+  // The ConfigMap volume layout: policy.json → ..data/policy.json, ..data → ..<timestamp>/.
+  mkdirSync(join(dir, '..v1'));
+  writeJson(join(dir, '..v1', 'policy.json'), POLICY);
+  symlinkSync('..v1', join(dir, '..data'));
+  symlinkSync(join('..data', 'policy.json'), join(dir, 'policy.json'));
+  const gw = await stdioGateway(['--policy', join(dir, 'policy.json'), '--', process.execPath, EVERYTHING, 'stdio']);
+  t.after(() => gw.close());
+  assert.equal(text(await gw.client.callTool({ name: 'get-sum', arguments: { a: 1, b: 2 } })), 'The sum of 1 and 2 is 3.');
+  const from = gw.stderr.length;
+  mkdirSync(join(dir, '..v2'));
+  writeJson(join(dir, '..v2', 'policy.json'), { ...POLICY, hide: [...POLICY.hide, 'get-sum'] });
+  symlinkSync('..v2', join(dir, '..data_tmp'));
+  renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+  await gw.stderr.wait(/policy reloaded/, { from });
+  assert.match(text(await gw.client.callTool({ name: 'get-sum', arguments: { a: 1, b: 2 } })), /hidden by policy/);
 });
