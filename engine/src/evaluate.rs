@@ -91,6 +91,26 @@ pub(crate) struct CompiledTool {
     pub(crate) require: Vec<CompiledRule>,
     pub(crate) deny_if: Vec<CompiledRule>,
     pub(crate) limits: Vec<LimitRule>,
+    /// For each limit of `limits` then `all_tools`: the counter name's [`limit::counter_hash`],
+    /// and whether it is the first limit naming that counter (the one charged).
+    keys: Box<[(u64, bool)]>,
+}
+
+impl CompiledTool {
+    fn with_keys(mut self, all_tools: &[LimitRule]) -> Self {
+        let all: Vec<&LimitRule> = self.limits.iter().chain(all_tools).collect();
+        self.keys = all
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (limit::counter_hash(&l.counter), first_of_name(all.get(..i), l)))
+            .collect();
+        self
+    }
+}
+
+/// Whether no limit in `before` names `l`'s counter.
+fn first_of_name<L: std::borrow::Borrow<LimitRule>>(before: Option<&[L]>, l: &LimitRule) -> bool {
+    before.is_none_or(|before| before.iter().all(|b| b.borrow().counter != l.counter))
 }
 
 /// A validated, compiled policy: evaluation never re-parses anything.
@@ -152,7 +172,7 @@ impl Policy {
             Err(errs) => return Err(errs),
         };
         let mut errors = Vec::new();
-        let mut tools = HashMap::default();
+        let mut tools: HashMap<Box<str>, CompiledTool> = HashMap::default();
         for (name, rules) in checked.tools.iter().flatten() {
             let base = pointer(["tools", name.as_str()]);
             let mut t = CompiledTool::default();
@@ -185,7 +205,7 @@ impl Policy {
             t.limits = rules.limits.iter().flatten().enumerate().map(|(i, l)| compile_limit(l, &base, i)).collect();
             tools.insert(Box::from(name.as_str()), t);
         }
-        let all_tools = checked
+        let all_tools: Vec<LimitRule> = checked
             .all_tools
             .iter()
             .flat_map(|a| a.limits.iter().flatten())
@@ -196,11 +216,12 @@ impl Policy {
             return Err(errors);
         }
         let hide = checked.hide.clone().unwrap_or_default();
+        let tools = tools.into_iter().map(|(name, t)| (name, t.with_keys(&all_tools))).collect();
         Ok(Policy {
             hide_all: hide.iter().any(|h| h == "*"),
             hidden: hide.into_iter().map(String::into_boxed_str).collect(),
             tools,
-            unlisted: CompiledTool::default(),
+            unlisted: CompiledTool::default().with_keys(&all_tools),
             all_tools,
             labels: Labels::default(),
             doc: checked,
@@ -296,9 +317,11 @@ impl Policy {
         let found = counters.slots(call.grant);
         let grant: Arc<str> = found.map_or_else(|| Arc::from(call.grant), |(k, _)| Arc::clone(k));
         let slots = found.map(|(_, m)| m);
-        limit_step(tool.limits.iter().chain(&self.all_tools), n, grant, call.at_ms, &self.labels.empty, |_, l| {
-            limit::used_before(slots.and_then(|m| m.get(&*l.counter)).copied(), l.window, l.max, call.at_ms)
-        })
+        let limits = tool.limits.iter().chain(&self.all_tools).zip(tool.keys.iter()).map(|(l, &(hash, first))| {
+            let slot = slots.and_then(|m| m.find(hash, &l.counter)).copied();
+            (l, first, limit::used_before(slot, l.window, l.max, call.at_ms))
+        });
+        limit_step(limits, n, grant, call.at_ms, &self.labels.empty)
     }
 
     /// Steps 2–5 of a call, and the limits step 6 must check (see [`Plan`]). Reads no counters.
@@ -320,22 +343,21 @@ impl Policy {
 }
 
 /// Step 6 — limits, the tool's then `all_tools'`, all-or-nothing — and step 7 for a call that
-/// passed steps 2–5. `used(i, limit)` is how many calls the `i`-th limit's counter already holds in
-/// the call's window ([`limit::used_before`]); the in-memory path and [`LimitPlan::finish`] both
-/// decide here.
+/// passed steps 2–5. Each limit comes with whether it is the first naming its counter (only those
+/// are shown and charged) and how many calls its counter already holds in the call's window
+/// ([`limit::used_before`]); the in-memory path and [`LimitPlan::finish`] both decide here.
 #[inline(always)]
 fn limit_step<'l>(
-    limits: impl Iterator<Item = &'l LimitRule>,
+    limits: impl Iterator<Item = (&'l LimitRule, bool, u64)>,
     n: usize,
     grant: Arc<str>,
     at_ms: u64,
     empty: &Arc<str>,
-    mut used: impl FnMut(usize, &LimitRule) -> u64,
 ) -> Decision {
     let mut states: Vec<CounterState> = Vec::with_capacity(n);
     let mut refused: Option<(&LimitRule, u64)> = None;
-    for (i, l) in limits.enumerate() {
-        let (window_start, used) = match limit::verdict(l.window, l.max, at_ms, used(i, l)) {
+    for (l, first, used) in limits {
+        let (window_start, used) = match limit::verdict(l.window, l.max, at_ms, used) {
             WindowCheck::Fits { window_start, used } => (window_start, used),
             WindowCheck::Full { window_start, used, retry_after_ms } => {
                 if refused.is_none() {
@@ -344,7 +366,7 @@ fn limit_step<'l>(
                 (window_start, used)
             }
         };
-        if !states.iter().any(|s| Arc::ptr_eq(&s.counter, &l.counter) || s.counter == l.counter) {
+        if first {
             states.push(CounterState {
                 counter: l.counter.clone(),
                 grant: grant.clone(),
@@ -404,10 +426,7 @@ impl LimitPlan {
     /// The limits an allowed call charges: the first of each counter name, in order (a counter
     /// named by several limits is charged once, in the first one's window).
     pub fn charges(&self) -> impl Iterator<Item = &LimitRule> {
-        self.limits.iter().enumerate().filter_map(|(i, l)| {
-            let first = self.limits.get(..i).is_none_or(|before| before.iter().all(|b| b.counter != l.counter));
-            first.then_some(l)
-        })
+        self.limits.iter().enumerate().filter_map(|(i, l)| first_of_name(self.limits.get(..i), l).then_some(l))
     }
 
     /// The decision, from `used[i]` = calls already counted for `limits[i]` in the call's window
@@ -419,9 +438,12 @@ impl LimitPlan {
             return Err(format!("expected {} counts (one per limit), found {}", self.limits.len(), used.len()));
         }
         let empty: Arc<str> = Arc::from("");
-        Ok(limit_step(self.limits.iter(), self.limits.len(), self.grant.clone(), self.at_ms, &empty, |i, l| {
-            used.get(i).copied().unwrap_or(l.max)
-        }))
+        let limits = self
+            .limits
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l, first_of_name(self.limits.get(..i), l), used.get(i).copied().unwrap_or(l.max)));
+        Ok(limit_step(limits, self.limits.len(), self.grant.clone(), self.at_ms, &empty))
     }
 }
 

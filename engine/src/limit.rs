@@ -107,16 +107,65 @@ pub fn verdict(window: Window, max: u64, at_ms: u64, used: u64) -> WindowCheck {
     }
 }
 
-/// One grant's counters: counter name → slot.
-pub type Slots = HashMap<Arc<str>, Slot>;
+/// The hash a counter name is filed under in [`Slots`] (the policy computes it once per limit).
+#[inline]
+pub fn counter_hash(counter: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(counter)
+}
+
+/// One grant's counters: counter name → slot, filed under [`counter_hash`] of the name so a
+/// decision looks each limit up without hashing its name again; names compare by pointer first
+/// (a slot keeps the `Arc` of the limit that first charged it).
+#[derive(Debug, Clone, Default)]
+pub struct Slots {
+    table: hashbrown::HashTable<(Arc<str>, Slot)>,
+}
+
+impl Slots {
+    /// The slot of a counter whose name hashes to `hash` ([`counter_hash`]).
+    #[inline]
+    pub fn find(&self, hash: u64, counter: &Arc<str>) -> Option<&Slot> {
+        self.table.find(hash, |(k, _)| Arc::ptr_eq(k, counter) || **k == **counter).map(|(_, s)| s)
+    }
+
+    /// The slot of a counter, by name.
+    pub fn get(&self, counter: &str) -> Option<&Slot> {
+        self.table.find(counter_hash(counter), |(k, _)| &**k == counter).map(|(_, s)| s)
+    }
+
+    fn get_mut(&mut self, counter: &str) -> Option<&mut Slot> {
+        self.table.find_mut(counter_hash(counter), |(k, _)| &**k == counter).map(|(_, s)| s)
+    }
+
+    /// The slot of a counter, created with `fresh` when missing.
+    fn slot_mut(&mut self, hash: u64, counter: &Arc<str>, fresh: Slot) -> &mut Slot {
+        let entry =
+            self.table.entry(hash, |(k, _)| Arc::ptr_eq(k, counter) || **k == **counter, |(k, _)| counter_hash(k));
+        &mut entry.or_insert_with(|| (Arc::clone(counter), fresh)).into_mut().1
+    }
+
+    /// Files a slot; returns the one it replaces.
+    fn insert(&mut self, counter: Arc<str>, slot: Slot) -> Option<Slot> {
+        let hash = counter_hash(&counter);
+        match self.table.entry(hash, |(k, _)| *k == counter, |(k, _)| counter_hash(k)) {
+            hashbrown::hash_table::Entry::Occupied(mut o) => Some(std::mem::replace(&mut o.get_mut().1, slot)),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert((counter, slot));
+                None
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Slot)> {
+        self.table.iter().map(|(k, s)| (k, s))
+    }
+}
 
 /// Charges one call to a counter of one grant; see [`Counters::charge`].
-fn charge_slot(slots: &mut Slots, counter: &Arc<str>, window: Window, window_start: u64) -> u64 {
+fn charge_slot(slots: &mut Slots, hash: u64, counter: &Arc<str>, window: Window, window_start: u64) -> u64 {
     let fresh = Slot { window, window_start, used: 0, previous_used: 0 };
-    let slot = match slots.get_mut(&**counter) {
-        Some(s) => s,
-        None => slots.entry(Arc::clone(counter)).or_insert(fresh),
-    };
+    let slot = slots.slot_mut(hash, counter, fresh);
     let w = window.millis();
     if slot.window != window {
         *slot = fresh;
@@ -165,7 +214,7 @@ impl Counters {
     /// Charges one call to `(grant, counter)` in the window starting at `window_start` (which
     /// [`check`] accepted). Returns the count of that window after charging.
     pub fn charge(&mut self, grant: &Arc<str>, counter: &Arc<str>, window: Window, window_start: u64) -> u64 {
-        charge_slot(self.slots_mut(grant), counter, window, window_start)
+        charge_slot(self.slots_mut(grant), counter_hash(counter), counter, window, window_start)
     }
 
     /// Charges one call to every counter of an allowed decision (one grant lookup).
@@ -176,7 +225,7 @@ impl Counters {
             None => self.by_grant.entry(Arc::clone(&first.grant)).or_default(),
         };
         for s in states {
-            charge_slot(slots, &s.counter, s.window, s.window_start_ms);
+            charge_slot(slots, counter_hash(&s.counter), &s.counter, s.window, s.window_start_ms);
         }
     }
 
