@@ -333,6 +333,46 @@ fn the_recorded_wire_trace_simulates() {
 }
 
 #[test]
+fn simulate_denies_a_traced_call_with_duplicate_argument_keys_instead_of_reading_the_last() {
+    let p = file(
+        "dupargs",
+        "policy.json",
+        r#"{"version": "1", "default": "deny", "tools": {"create_refund": {
+            "deny_if": [{"conditions": [{"path": "args.amount", "op": "gt", "value": 10000}]}]}}}"#,
+    );
+    // Last-key-wins would read `amount: 1` and allow; a first-key server would refund 50000.
+    let t = file(
+        "dupargs",
+        "trace.jsonl",
+        concat!(
+            r#"{"tool": "create_refund", "args": {"amount": 50000, "amount": 1}, "at_ms": 1767225600000}"#,
+            "\n",
+            r#"{"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "create_refund", "arguments": {"order": {"id": 1, "id": 2}, "amount": 5}}}"#,
+            "\n",
+            r#"{"tool": "create_refund", "args": {"amount": 1}}"#,
+            "\n",
+        ),
+    );
+    let r = toolgate(&["simulate", &p, &t], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows: Vec<&str> = r.stdout.lines().filter(|l| l.contains("create_refund")).collect();
+    assert!(rows[0].contains("deny") && rows[0].contains("(invalid arguments)"), "{}", r.stdout);
+    assert!(r.stdout.contains("Arguments have a duplicate key `amount` at /amount"), "{}", r.stdout);
+    assert!(r.stdout.contains("Arguments have a duplicate key `id` at /order/id"), "{}", r.stdout);
+    assert!(r.stdout.contains("summary: 3 calls, 1 allowed, 2 denied"), "{}", r.stdout);
+    let r = toolgate(&["simulate", &p, &t, "--format", "json"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let got: Vec<(&str, &str)> = v["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["outcome"].as_str().unwrap(), d["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, [("deny", "(invalid arguments)"), ("deny", "(invalid arguments)"), ("allow", "")]);
+}
+
+#[test]
 fn an_invalid_trace_exits_1_with_every_error_located() {
     let p = file("badtrace", "policy.json", REFUND_POLICY);
     let t = file(

@@ -185,6 +185,7 @@ fn million_calls() -> Vec<TraceCall> {
                 grant: ["default", "alice", "bob"][(i % 3) as usize].to_string(),
                 at_ms: at,
                 upstream_error: i % 100 == 0,
+                refusal: None,
             }
         })
         .collect()

@@ -51,8 +51,9 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::args::{ArgsError, read_arguments};
 use crate::decision::{Decision, Outcome};
-use crate::evaluate::{Call, DEFAULT_GRANT, Engine, Policy};
+use crate::evaluate::{Call, DEFAULT_GRANT, Engine, Policy, refused_arguments};
 use crate::fuzzy::did_you_mean;
 use crate::json::{self, Kind, LineIndex, Member, Node};
 use crate::validate::{MAX_ERRORS, ValidationError};
@@ -74,6 +75,11 @@ pub struct TraceCall {
     /// The call was forwarded and the upstream answered with a JSON-RPC error: its quota is released.
     #[serde(default)]
     pub upstream_error: bool,
+    /// Why the call's arguments are refused (duplicate keys, over the size caps; see
+    /// [`crate::args`]): the call is then denied with rule `(invalid arguments)` and this message,
+    /// and `args` is `{}`. `None` for admitted arguments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 /// The decision for one call of a simulation: the call's index, tool, grant and time, then the
@@ -193,7 +199,13 @@ pub struct Simulation {
 }
 
 /// One simulation step: evaluates the call, releases its quota when the upstream failed, counts it.
+/// A call whose arguments were refused is denied without being evaluated (no counter moves).
 pub fn step(engine: &mut Engine, summary: &mut Summary, call: &TraceCall) -> Decision {
+    if let Some(message) = &call.refusal {
+        let decision = refused_arguments(message);
+        summary.record(&call.tool, decision.outcome);
+        return decision;
+    }
     let decision =
         engine.evaluate(&Call { tool: &call.tool, args: Some(&call.args), grant: &call.grant, at_ms: call.at_ms });
     if call.upstream_error {
@@ -279,6 +291,7 @@ pub fn simulate_text_with(
             grant: String::new(),
             at_ms: 0,
             upstream_error: false,
+            refusal: None,
         },
         each,
     };
@@ -469,11 +482,13 @@ enum When {
 }
 
 /// A call read from an entry, before the clock places it. `args` is `null` when the checking
-/// pass skipped building it (it is known to be an object).
+/// pass skipped building it (it is known to be an object), `{}` when they are refused.
 #[derive(Debug)]
 struct RawCall<'a> {
     tool: Cow<'a, str>,
     args: Value,
+    /// Why the arguments are refused ([`read_arguments`]), if they are.
+    refusal: Option<String>,
     grant: Option<Cow<'a, str>>,
     when: When,
     upstream_error: bool,
@@ -487,6 +502,7 @@ impl RawCall<'_> {
             grant: self.grant.map_or_else(|| DEFAULT_GRANT.to_string(), Cow::into_owned),
             at_ms,
             upstream_error: self.upstream_error,
+            refusal: self.refusal,
         }
     }
 }
@@ -510,7 +526,7 @@ trait Sink {
 struct Collect(Vec<TraceCall>);
 
 impl Sink for Collect {
-    type Args = Value;
+    type Args = Admitted;
     const KEEPS_CALLS: bool = true;
     fn reserve(&mut self, n: usize) {
         self.0.reserve(n);
@@ -551,7 +567,7 @@ struct Stream<F> {
 }
 
 impl<F: FnMut(usize, &TraceCall, Decision)> Sink for Stream<F> {
-    type Args = Value;
+    type Args = Admitted;
     fn call(&mut self, index: usize, raw: RawCall<'_>, at_ms: u64) {
         while self.failed_upstream.get(self.next_failed).is_some_and(|i| *i < index) {
             self.next_failed += 1;
@@ -563,6 +579,7 @@ impl<F: FnMut(usize, &TraceCall, Decision)> Sink for Stream<F> {
         call.grant.clear();
         call.grant.push_str(raw.grant.as_deref().unwrap_or(DEFAULT_GRANT));
         call.args = raw.args;
+        call.refusal = raw.refusal;
         call.at_ms = at_ms;
         call.upstream_error = raw.upstream_error || self.failed_upstream.get(self.next_failed) == Some(&index);
         let decision = step(&mut self.engine, &mut self.summary, call);
@@ -888,17 +905,69 @@ fn entries<S: Sink>(b: &mut Builder<S>, items: &[Node], base: &str, loc: &Loc<'_
 
 /// How the fast path reads `args`.
 trait ArgsForm {
-    /// The arguments (`null` → `{}`), or `None` when they are not an object.
-    fn object(self) -> Option<Value>;
+    /// The arguments (`null` → `{}`) or why they are refused, or `None` when they are not an
+    /// object (or not JSON the engine reads: the locating parser then reports why).
+    fn object(self) -> Option<Result<Value, String>>;
 }
 
-impl ArgsForm for Value {
-    fn object(self) -> Option<Value> {
-        match self {
-            Value::Null => Some(Value::Object(Map::new())),
-            v @ Value::Object(_) => Some(v),
-            _ => None,
+/// Arguments read by [`read_arguments`] from their exact text, as `evaluate` reads `args_json`:
+/// duplicate keys at any depth and the size caps are refused, never decided last-key-wins.
+struct Admitted(Option<Result<Value, String>>);
+
+impl<'de> Deserialize<'de> for Admitted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <&'de serde_json::value::RawValue>::deserialize(d)?.get();
+        // The raw text is not held to the nesting limit of the whole entry: deep arguments go to
+        // the locating parser, which applies it (arguments sit at most 3 levels down).
+        Ok(Admitted(if nests_deeper(text, json::MAX_DEPTH - 4) { None } else { admit_text(text) }))
+    }
+}
+
+impl ArgsForm for Admitted {
+    fn object(self) -> Option<Result<Value, String>> {
+        self.0
+    }
+}
+
+/// Whether the brackets of JSON `text` nest deeper than `limit` (brackets in strings skipped).
+fn nests_deeper(text: &str, limit: usize) -> bool {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0);
+    while let Some(&b) = bytes.get(i) {
+        i += 1;
+        match b {
+            b'"' => {
+                while let Some(&c) = bytes.get(i) {
+                    i += 1;
+                    match c {
+                        b'\\' => i += 1,
+                        b'"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
         }
+    }
+    false
+}
+
+/// The arguments in `text` (an object, or `null` → `{}`) or why they are refused; `None` when
+/// they are neither an object nor `null`, or not JSON.
+fn admit_text(text: &str) -> Option<Result<Value, String>> {
+    match read_arguments(text) {
+        Ok(Value::Null) => Some(Ok(Value::Object(Map::new()))),
+        Ok(v @ Value::Object(_)) => Some(Ok(v)),
+        Ok(_) | Err(ArgsError::Syntax(_)) => None,
+        // Refused before it was known to be an object: only an object is refused, or the call errs.
+        Err(ArgsError::Refused(message)) => text.trim_start().starts_with('{').then_some(Err(message)),
     }
 }
 
@@ -970,8 +1039,8 @@ impl<'de> Deserialize<'de> for Skipped {
 }
 
 impl ArgsForm for Unbuilt {
-    fn object(self) -> Option<Value> {
-        Some(Value::Null)
+    fn object(self) -> Option<Result<Value, String>> {
+        Some(Ok(Value::Null))
     }
 }
 
@@ -1009,9 +1078,9 @@ impl<'a, A: ArgsForm> FastCall<'a, A> {
         if self.tool.is_empty() || self.grant == Some("") {
             return None;
         }
-        let args = match self.args {
-            None => Value::Object(Map::new()),
-            Some(a) => a.object()?,
+        let (args, refusal) = match self.args.map_or(Some(Ok(Value::Object(Map::new()))), ArgsForm::object)? {
+            Ok(args) => (args, None),
+            Err(message) => (Value::Object(Map::new()), Some(message)),
         };
         let when = match (self.at_ms, self.ts, self.after_ms) {
             (None, None, None) => When::Same,
@@ -1023,6 +1092,7 @@ impl<'a, A: ArgsForm> FastCall<'a, A> {
         Some(RawCall {
             tool: self.tool,
             args,
+            refusal,
             grant: self.grant.map(Cow::Borrowed),
             when,
             upstream_error: self.upstream_error == Some(true),
@@ -1174,11 +1244,22 @@ fn string_value(node: &Node, ptr: &str, what: &str, loc: &Loc<'_>, errs: &mut Er
     }
 }
 
-/// Arguments: an object; absent or `null` → `{}`.
-fn args_value(m: Option<&Member>, ptr: &str, loc: &Loc<'_>, errs: &mut Errors) -> Option<Value> {
+/// Arguments: an object, read from its exact text as the fast path and `evaluate` read it
+/// ([`admit_text`]), so duplicate keys and the caps are refused; absent or `null` → `{}`.
+fn args_value(m: Option<&Member>, ptr: &str, loc: &Loc<'_>, errs: &mut Errors) -> Option<(Value, Option<String>)> {
     match m {
-        None => Some(Value::Object(Map::new())),
-        Some(m) if matches!(m.value.kind, Kind::Object(_)) => Some(m.value.to_value()),
+        None => Some((Value::Object(Map::new()), None)),
+        Some(m) if matches!(m.value.kind, Kind::Object(_)) => {
+            let admitted = match loc.text.get(m.value.start..m.value.end).and_then(admit_text) {
+                Some(admitted) => admitted,
+                // Not reachable (the node's span is an object of this text); decided from the node.
+                None => crate::args::admit_node(&m.value),
+            };
+            Some(match admitted {
+                Ok(args) => (args, None),
+                Err(message) => (Value::Object(Map::new()), Some(message)),
+            })
+        }
         Some(m) => {
             errs.at(
                 loc,
@@ -1317,12 +1398,13 @@ fn call_entry(members: &[Member], node: &Node, ptr: &str, loc: &Loc<'_>, errs: &
     let when = when_value(members, node, ptr, loc, errs);
     let upstream_error = upstream_error_value(members, ptr, loc, errs);
     ok &= grant.is_ok();
-    let (Some(tool), Some(args), Ok(grant), Some((when, time_ptr, time_offset)), Some(upstream_error), true) =
+    let (Some(tool), Some((args, refusal)), Ok(grant), Some((when, time_ptr, time_offset)), Some(upstream_error), true) =
         (tool, args, grant, when, upstream_error, ok)
     else {
         return None;
     };
-    Some(Item::Call { raw: RawCall { tool, args, grant, when, upstream_error }, rpc_id: None, time_ptr, time_offset })
+    let raw = RawCall { tool, args, refusal, grant, when, upstream_error };
+    Some(Item::Call { raw, rpc_id: None, time_ptr, time_offset })
 }
 
 fn rpc_id(members: &[Member]) -> Option<String> {
@@ -1410,12 +1492,12 @@ fn rpc_message(
     let when = when_value(members, node, ptr, loc, errs);
     let upstream_error = upstream_error_value(members, ptr, loc, errs);
     ok &= grant.is_ok();
-    let (Some(tool), Some(args), Ok(grant), Some((when, time_ptr, time_offset)), Some(upstream_error), true) =
+    let (Some(tool), Some((args, refusal)), Ok(grant), Some((when, time_ptr, time_offset)), Some(upstream_error), true) =
         (tool, args, grant, when, upstream_error, ok)
     else {
         return None;
     };
-    let raw = RawCall { tool, args, grant, when, upstream_error };
+    let raw = RawCall { tool, args, refusal, grant, when, upstream_error };
     Some((Item::Call { raw, rpc_id: rpc_id(members), time_ptr, time_offset }, true))
 }
 
@@ -1527,14 +1609,16 @@ mod tests {
                     args: json!({"x": 1}),
                     grant: "alice".into(),
                     at_ms: 5,
-                    upstream_error: true
+                    upstream_error: true,
+                    refusal: None,
                 },
                 TraceCall {
                     tool: "b".into(),
                     args: json!({"y": [2]}),
                     grant: "default".into(),
                     at_ms: 5,
-                    upstream_error: false
+                    upstream_error: false,
+                    refusal: None,
                 },
             ]
         );
@@ -2125,12 +2209,16 @@ mod tests {
             r#"{"tool": "f\u00e9\n", "after_ms": 7, "grant": null, "at_ms": null, "ts": null}"#,
             r#"{"tool": "g", "args": {"s": "\"quoted\" \\ \/ \b\f\n\r\t", "dup": 1, "dup": 2}}"#,
             r#"  {"tool":"h","args":{}}  "#,
+            r#"{"tool": "i", "args": {"s": "\"quoted\" \\ \/ \b\f\n\r\t"}}"#,
         ];
         let text = lines.join("\n");
         let fast = ok(&text);
         assert_eq!(slow_lines(&text).unwrap(), fast);
         assert_eq!(fast.len(), lines.len());
-        assert_eq!(fast[6].args, json!({"s": "\"quoted\" \\ / \u{8}\u{c}\n\r\t", "dup": 2}));
+        // Duplicate argument keys are refused, not read last-key-wins.
+        assert_eq!(fast[6].args, json!({}));
+        assert_eq!(fast[6].refusal.as_deref(), Some("Arguments have a duplicate key `dup` at /dup"));
+        assert_eq!(fast[8].args, json!({"s": "\"quoted\" \\ / \u{8}\u{c}\n\r\t"}));
         assert_eq!(fast[5].tool, "fé\n");
         assert_eq!(fast[4].at_ms, T0 + 500);
         assert_eq!(fast[5].at_ms, T0 + 507);
@@ -2158,5 +2246,107 @@ mod tests {
         let outcomes: Vec<Outcome> = sim.decisions.iter().map(|d| d.decision.outcome).collect();
         assert_eq!(outcomes, [Outcome::Allow, Outcome::Allow, Outcome::Hidden, Outcome::Deny]);
         assert_eq!(&*sim.decisions[3].decision.rule, "/tools/get-sum/require/args.b-exists");
+    }
+
+    /// Runs `text` (parsed and streamed: both must agree) and returns its decisions.
+    fn decide(p: &Policy, text: &str) -> Vec<Decision> {
+        let whole = simulate(Some(p), &ok(text));
+        assert_eq!(simulate_text(Some(p), text).unwrap(), whole, "{text}");
+        assert!(check_trace(text).is_empty(), "a refused call is not a trace error: {text}");
+        whole.decisions.into_iter().map(|d| d.decision).collect()
+    }
+
+    /// The first call is refused with `message`; the two after it are allowed (the refused call
+    /// took none of the limit's 2 a minute).
+    fn assert_refused_first(p: &Policy, text: &str, message: &str) {
+        let d = decide(p, text);
+        assert_eq!(d.len(), 3, "{text}");
+        assert_eq!(
+            (d[0].outcome, &*d[0].rule, &*d[0].message),
+            (Outcome::Deny, "(invalid arguments)", message),
+            "{text}"
+        );
+        assert_eq!(d[0], refused_arguments(message), "the same decision as `evaluate` on such `args_json`");
+        assert_eq!((d[1].outcome, d[2].outcome), (Outcome::Allow, Outcome::Allow), "{text}");
+        let calls = ok(text);
+        assert_eq!((calls[0].refusal.as_deref(), &calls[0].args), (Some(message), &json!({})));
+        assert_eq!(calls[1].refusal, None);
+    }
+
+    #[test]
+    fn a_trace_call_with_duplicate_argument_keys_is_denied_not_last_wins() {
+        let p = policy(REFUNDS);
+        let dup = r#"{"amount": 500, "amount": 5}"#;
+        let ok_call = r#"{"tool": "refund", "args": {"amount": 5}}"#;
+        let rpc = |args: &str| {
+            format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"refund","arguments":{args}}},"at_ms":1767225600000}}"#
+            )
+        };
+        let wire = |args: &str| {
+            format!(
+                r#"{{"ts":"2026-01-01T00:00:00Z","dir":"client->server","msg":{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"refund","arguments":{args}}}}}}}"#
+            )
+        };
+        for text in [
+            // JSON Lines (fast path), and with an escaped grant (the locating path).
+            format!("{{\"tool\": \"refund\", \"args\": {dup}, \"at_ms\": 1767225600000}}\n{ok_call}\n{ok_call}\n"),
+            format!("{{\"tool\": \"refund\", \"args\": {dup}, \"grant\": \"\\u0061\"}}\n{ok_call}\n{ok_call}\n"),
+            // An array, a `{calls}` document with `arguments`, and the locating path of each.
+            format!("[{{\"tool\": \"refund\", \"args\": {dup}}}, {ok_call}, {ok_call}]"),
+            format!("[{{\"tool\": \"refund\", \"args\": {dup}, \"grant\": \"\\u0061\"}}, {ok_call}, {ok_call}]"),
+            format!(
+                "{{\"start_ms\": 1767225600000, \"calls\": [{{\"tool\": \"refund\", \"arguments\": {dup}}}, {ok_call}, {ok_call}]}}"
+            ),
+            format!(
+                "{{\"start_ms\": 1767225600000, \"calls\": [{{\"name\": \"refund\", \"arguments\": {dup}, \"grant\": \"\\u0061\"}}, {ok_call}, {ok_call}]}}"
+            ),
+            // An MCP JSON-RPC line and a recorded wire line.
+            format!("{}\n{ok_call}\n{ok_call}\n", rpc(dup)),
+            format!("{}\n{ok_call}\n{ok_call}\n", wire(dup)),
+            // The same inside an array document.
+            format!("[{}, {ok_call}, {ok_call}]", rpc(dup)),
+        ] {
+            assert_refused_first(&p, &text, "Arguments have a duplicate key `amount` at /amount");
+        }
+        // Nested at any depth, in every reader.
+        let nested = r#"{"amount": 5, "meta": {"refs": [{"k": 1, "k": 2}]}}"#;
+        let message = "Arguments have a duplicate key `k` at /meta/refs/0/k";
+        for text in [
+            format!("{{\"tool\": \"refund\", \"args\": {nested}}}\n{ok_call}\n{ok_call}\n"),
+            format!("[{{\"tool\": \"refund\", \"args\": {nested}, \"grant\": \"\\u0061\"}}, {ok_call}, {ok_call}]"),
+            format!("{}\n{ok_call}\n{ok_call}\n", rpc(nested)),
+            format!("{}\n{ok_call}\n{ok_call}\n", wire(nested)),
+        ] {
+            assert_refused_first(&p, &text, message);
+        }
+        // The same keys in different objects are not duplicates.
+        let d = decide(&p, r#"{"tool": "refund", "args": {"a": {"k": 1}, "b": {"k": 2}, "amount": 500}}"#);
+        assert_eq!(&*d[0].rule, "/tools/refund/deny_if/args.amount-gt");
+    }
+
+    #[test]
+    fn a_trace_call_with_arguments_over_the_caps_is_denied_on_every_path() {
+        let p = policy(REFUNDS);
+        let ok_call = r#"{"tool": "refund", "args": {"amount": 5}}"#;
+        let dense = format!("{{\"a\": [{}0]}}", "0,".repeat(crate::args::MAX_ARGUMENT_NODES));
+        let long = format!("{{\"s\": \"{}\"}}", "x".repeat(crate::args::MAX_ARGUMENT_BYTES));
+        for (args, message) in [
+            (dense, format!("Arguments have {} values; the limit is 100000", crate::args::MAX_ARGUMENT_NODES + 3)),
+            (long, "Arguments are 1.1 MiB; the limit is 1 MiB".to_string()),
+        ] {
+            for text in [
+                format!("{{\"tool\": \"refund\", \"args\": {args}}}\n{ok_call}\n{ok_call}\n"),
+                format!("{{\"tool\": \"refund\", \"args\": {args}, \"grant\": \"\\u0061\"}}\n{ok_call}\n{ok_call}\n"),
+                format!("[{{\"tool\": \"refund\", \"args\": {args}}}, {ok_call}, {ok_call}]"),
+                format!("[{{\"tool\": \"refund\", \"args\": {args}, \"grant\": \"\\u0061\"}}, {ok_call}, {ok_call}]"),
+            ] {
+                assert_refused_first(&p, &text, &message);
+            }
+        }
+        // Arguments that are not an object stay an error of the trace, whatever their size.
+        let e =
+            errs(&format!("{{\"tool\": \"refund\", \"args\": [{}0]}}", "0,".repeat(crate::args::MAX_ARGUMENT_NODES)));
+        assert_eq!(e[0].pointer, "/args");
     }
 }

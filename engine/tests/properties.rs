@@ -625,7 +625,7 @@ proptest! {
             Step::Call { tool, grant, dt, args, upstream_error } => {
                 at = advance(at, *dt);
                 let args = match args { Some(a @ Value::Object(_)) => a.clone(), _ => json!({}) };
-                Some(TraceCall { tool: tool_name(*tool).into(), args, grant: GRANTS[*grant].into(), at_ms: at, upstream_error: *upstream_error })
+                Some(TraceCall { tool: tool_name(*tool).into(), args, grant: GRANTS[*grant].into(), at_ms: at, upstream_error: *upstream_error, refusal: None })
             }
             Step::Release(_) => None,
         }).collect();

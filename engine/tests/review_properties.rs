@@ -113,6 +113,7 @@ fn arb_calls() -> impl Strategy<Value = Vec<TraceCall>> {
                     grant: grant.into(),
                     at_ms: at,
                     upstream_error,
+                    refusal: None,
                 }
             })
             .collect()

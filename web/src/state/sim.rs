@@ -23,7 +23,7 @@ enum Replayer {
     /// The policy alone.
     Single { engine: Engine, summary: Summary },
     /// The other version (before) and the policy (after), with the changed decisions so far.
-    Compare { replay: Replay, changes: Vec<(usize, Decision)> },
+    Compare { replay: Box<Replay>, changes: Vec<(usize, Decision)> },
 }
 
 /// A simulation in progress.
@@ -50,7 +50,7 @@ impl SimRun {
         let coverage = CoverageTally::new(policy.as_ref());
         let rules = diff_rules(before.as_ref().map(Policy::doc), policy.as_ref().map(Policy::doc));
         let replay = Replay::new(before.as_ref(), policy.as_ref());
-        let replayer = Replayer::Compare { replay, changes: Vec::new() };
+        let replayer = Replayer::Compare { replay: Box::new(replay), changes: Vec::new() };
         SimRun { replayer, coverage, rules: Some(rules), decisions: Vec::with_capacity(calls.len()), calls }
     }
 

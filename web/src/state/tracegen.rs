@@ -172,6 +172,7 @@ pub fn generate(spec: &GeneratorSpec) -> Result<Vec<TraceCall>, String> {
             grant: grant.to_string(),
             at_ms,
             upstream_error: false,
+            refusal: None,
         });
     }
     Ok(calls)
