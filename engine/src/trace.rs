@@ -201,17 +201,23 @@ pub struct Simulation {
 /// One simulation step: evaluates the call, releases its quota when the upstream failed, counts it.
 /// A call whose arguments were refused is denied without being evaluated (no counter moves).
 pub fn step(engine: &mut Engine, summary: &mut Summary, call: &TraceCall) -> Decision {
+    let decision = decide_call(engine, call);
+    summary.record(&call.tool, decision.outcome);
+    decision
+}
+
+/// The decision of one traced call, without counting it: a call whose arguments were refused is
+/// denied without being evaluated; one marked `upstream_error` gives its quota back at once.
+#[inline(always)]
+fn decide_call(engine: &mut Engine, call: &TraceCall) -> Decision {
     if let Some(message) = &call.refusal {
-        let decision = refused_arguments(message);
-        summary.record(&call.tool, decision.outcome);
-        return decision;
+        return refused_arguments(message);
     }
     let decision =
         engine.evaluate(&Call { tool: &call.tool, args: Some(&call.args), grant: &call.grant, at_ms: call.at_ms });
     if call.upstream_error {
         engine.release(&decision);
     }
-    summary.record(&call.tool, decision.outcome);
     decision
 }
 
@@ -225,15 +231,11 @@ pub fn simulate_with(
 ) -> Summary {
     let mut engine = Engine::new(policy.cloned());
     let mut summary = Summary::default();
-    // What `step` does, with the per-tool counts kept by borrowed name in a hash map (a lookup in
+    // What `step` does (`decide_call`), with the per-tool counts kept by borrowed name in a hash map (a lookup in
     // the sorted map costs several string comparisons per call) and sorted once at the end.
     let mut by_tool: rustc_hash::FxHashMap<&str, ToolSummary> = rustc_hash::FxHashMap::default();
     for (index, call) in calls.iter().enumerate() {
-        let decision =
-            engine.evaluate(&Call { tool: &call.tool, args: Some(&call.args), grant: &call.grant, at_ms: call.at_ms });
-        if call.upstream_error {
-            engine.release(&decision);
-        }
+        let decision = decide_call(&mut engine, call);
         summary.count(decision.outcome);
         by_tool.entry(call.tool.as_str()).or_default().record(decision.outcome);
         each(index, call, decision);
