@@ -272,15 +272,15 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(sim, &simulate(policy.as_ref(), calls), "streamed and parsed simulations agree");
                 assert_eq!(sim.decisions.len(), calls.len());
                 let last = node.to_value();
-                let first = first_wins(node);
-                if first == last {
-                    // No repeated key that matters: the text path decides as the value path.
+                if !has_repeated_key(node) {
+                    // No repeated key: the text path decides as the value path.
+                    assert_eq!(first_wins(node), last);
                     let mut e = Engine::new(policy.clone());
                     for (d, c) in sim.decisions.iter().zip(calls) {
                         assert_eq!(d.decision, e.evaluate(&Call::new(&c.tool, c.at_ms).with_args(&last)));
                     }
                 } else {
-                    strict_duplicates(policy.as_ref(), sim, calls, &first, &last);
+                    strict_duplicates(sim);
                 }
             }
             (Err(a), Err(b)) => assert_eq!(a, b, "the same errors either way"),
@@ -289,34 +289,23 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// Arguments that read differently by first or by last occurrence of a repeated key: a call
-/// must never be allowed on such arguments (issue 9, finding 1, owned by the `gw-engine`
-/// branch). Checked with `--features duplicate-keys-refused` once that fix is merged; without it,
-/// the engine keeps the last occurrence and only the consistency checks above apply.
-#[cfg(feature = "duplicate-keys-refused")]
-fn strict_duplicates(
-    _policy: Option<&toolgate_engine::Policy>,
-    sim: &toolgate_engine::trace::Simulation,
-    _calls: &[toolgate_engine::trace::TraceCall],
-    _first: &Value,
-    _last: &Value,
-) {
-    for d in &sim.decisions {
-        assert_ne!(d.decision.outcome, Outcome::Allow, "a call with ambiguous duplicate keys is refused: {d:?}");
+/// Whether an object anywhere in `node` repeats a key.
+fn has_repeated_key(node: &Node) -> bool {
+    match &node.kind {
+        Kind::Array(items) => items.iter().any(has_repeated_key),
+        Kind::Object(members) => {
+            let mut seen = std::collections::HashSet::new();
+            members.iter().any(|m| !seen.insert(m.key.as_str()) || has_repeated_key(&m.value))
+        }
+        _ => false,
     }
 }
 
-#[cfg(not(feature = "duplicate-keys-refused"))]
-fn strict_duplicates(
-    policy: Option<&toolgate_engine::Policy>,
-    sim: &toolgate_engine::trace::Simulation,
-    calls: &[toolgate_engine::trace::TraceCall],
-    _first: &Value,
-    last: &Value,
-) {
-    // Today: the last occurrence counts, as `serde_json` and JavaScript read it.
-    let mut e = Engine::new(policy.cloned());
-    for (d, c) in sim.decisions.iter().zip(calls) {
-        assert_eq!(d.decision, e.evaluate(&Call::new(&c.tool, c.at_ms).with_args(last)));
+/// Arguments with a repeated key (which a server may read by first or by last occurrence): such a
+/// call is refused as `(invalid arguments)`, never decided on either reading (issue 9, finding 1).
+fn strict_duplicates(sim: &toolgate_engine::trace::Simulation) {
+    for d in &sim.decisions {
+        assert_eq!(d.decision.outcome, Outcome::Deny, "a call with ambiguous duplicate keys is refused: {d:?}");
+        assert_eq!(&*d.decision.rule, "(invalid arguments)", "refused as invalid arguments: {d:?}");
     }
 }
