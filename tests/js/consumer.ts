@@ -163,7 +163,7 @@ try {
     const pointers: string[] = e.errors.map((x) => x.pointer);
     void [kind, pointers];
   } else if (e instanceof ToolgateError) {
-    const kind: 'policy' | 'call' | 'decision' | 'tools' | 'trace' | 'state' | 'init' | 'old_policy' | 'new_policy' | 'tests' = e.kind;
+    const kind: 'policy' | 'call' | 'decision' | 'plan' | 'tools' | 'trace' | 'state' | 'init' | 'trap' | 'old_policy' | 'new_policy' | 'tests' = e.kind;
     void kind;
   }
 }
