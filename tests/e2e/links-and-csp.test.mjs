@@ -108,15 +108,15 @@ test('opening the shared policy keeps the saved work aside, recoverable after a 
   await app.tid('aside-compare').click();
   await until(async () => (await app.tid('compare-input').inputValue()) === MINE, 'my policy in the compare box');
   await app.tid('compare-clear').click();
+  await until(async () => (await app.tid('compare-input').inputValue()) === '', 'the compare box cleared');
 
-  // A reload keeps the shared state (it is now the saved work) and my work aside.
-  await until(
-    () => app.page.evaluate((p) => JSON.parse(localStorage.getItem('toolgate.state.v1') ?? '{}').policy === p, sharedState.policy),
-    'the autosave of the opened link',
-  );
+  // A reload keeps the shared state (it is now the saved work) and my work aside. The reload
+  // comes at once: the change not yet autosaved (the cleared compare box) is written as the
+  // page goes, not lost.
   await app.reload();
   await app.waitForRows(3);
   assert.equal(await app.policyText(), sharedState.policy);
+  assert.equal(await app.tid('compare-input').inputValue(), '', 'the last edit before the reload is kept');
   assert.equal(await app.tid('share-choice').count(), 0, 'no question without a link');
   await app.tid('aside-switch').click();
   await until(async () => (await app.policyText()) === MINE, 'my work back');

@@ -99,6 +99,8 @@ pub struct AppState {
     pub versions: RwSignal<Versions>,
     /// The policy version to compare with (raw JSON; empty = no comparison).
     pub compare_text: RwSignal<String>,
+    /// The autosave waiting to run (a change not yet written to local storage).
+    unsaved: StoredValue<Option<TimeoutHandle>>,
 }
 
 impl AppState {
@@ -124,6 +126,24 @@ impl AppState {
             aside: RwSignal::new(AsideList::default()),
             versions: RwSignal::new(Versions::default()),
             compare_text: RwSignal::new(String::new()),
+            unsaved: StoredValue::new(None),
+        }
+    }
+
+    /// Writes the state to local storage now (the autosave does it shortly after each change;
+    /// whole-state replacements and leaving the page do not wait, so another tab or a reload
+    /// never sees the state from before).
+    pub fn save_now(&self) {
+        if let Some(h) = self.unsaved.get_value() {
+            h.clear();
+        }
+        self.unsaved.set_value(None);
+        let mut saved = self.saved();
+        if saved.trace.len() > MAX_SAVED_TRACE {
+            saved.trace = String::new();
+        }
+        if let Err(e) = browser::storage_set(browser::STORAGE_KEY, &saved.to_json()) {
+            self.notify(e);
         }
     }
 
@@ -207,6 +227,7 @@ impl AppState {
     pub fn replace_all(&self, next: Saved) {
         self.record_version(Moment::Replaced);
         self.restore(next);
+        self.save_now();
     }
 
     /// Writes the states kept aside to local storage (traces too big to store are dropped there,
@@ -380,6 +401,7 @@ fn bootstrap(state: &AppState) {
             state.notify("Opened the shared policy, tool list and trace from the link");
             // From now on the state lives in local storage: a reload keeps later edits instead of
             // going back to the link's content.
+            state.save_now();
             browser::clear_hash();
         }
         Opening::Ask { saved, shared } => {
@@ -391,9 +413,10 @@ fn bootstrap(state: &AppState) {
     state.record_version(Moment::PageOpened);
 }
 
-/// Saves the state to local storage shortly after each change.
+/// Saves the state to local storage shortly after each change, and at once when the page is left
+/// with a change not yet written (a reload or a closed tab loses nothing). A tab with nothing
+/// unsaved writes nothing when it closes: it never overwrites what another tab saved since.
 fn autosave(state: AppState) {
-    let pending = StoredValue::new(None::<TimeoutHandle>);
     Effect::new(move |_| {
         // Track everything that is saved.
         state.policy_text.track();
@@ -402,23 +425,23 @@ fn autosave(state: AppState) {
         state.generator.track();
         state.use_generator.track();
         state.compare_text.track();
-        if let Some(h) = pending.get_value() {
+        if let Some(h) = state.unsaved.get_value() {
             h.clear();
         }
-        let handle = set_timeout_with_handle(
-            move || {
-                let mut saved = state.saved();
-                if saved.trace.len() > MAX_SAVED_TRACE {
-                    saved.trace = String::new();
-                }
-                if let Err(e) = browser::storage_set(browser::STORAGE_KEY, &saved.to_json()) {
-                    state.notify(e);
-                }
-            },
-            Duration::from_millis(300),
-        )
-        .ok();
-        pending.set_value(handle);
+        let handle = set_timeout_with_handle(move || state.save_now(), Duration::from_millis(300)).ok();
+        state.unsaved.set_value(handle);
+    });
+    let flush = move || {
+        if state.unsaved.with_value(Option::is_some) {
+            state.save_now();
+        }
+    };
+    // The handles are dropped on purpose: the listeners live as long as the page.
+    let _ = window_event_listener(leptos::ev::pagehide, move |_| flush());
+    let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        if document().hidden() {
+            flush();
+        }
     });
 }
 
