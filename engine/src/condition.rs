@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use regex_lite::Regex;
 use serde_json::{Map, Number, Value};
+use smol_str::SmolStr;
 
 use crate::policy::{Condition, Op};
 
@@ -233,13 +234,13 @@ fn first_line(s: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct CompiledCondition {
     /// The path as written (`args.amount`).
-    pub path: Arc<str>,
+    pub path: SmolStr,
     /// Segments after `args`.
     pub segments: Box<[Box<str>]>,
     /// The operator.
     pub op: Op,
-    /// The operand as written.
-    pub value: Value,
+    /// The operand as written (shared with the explanations that show it).
+    pub value: Arc<Value>,
     operand: Operand,
     /// `<path>-<op>`: this condition's part of a rule id.
     pub id: String,
@@ -272,10 +273,10 @@ impl CompiledCondition {
             (Op::Eq | Op::Neq | Op::Contains, _) => Operand::Any,
         };
         Ok(CompiledCondition {
-            path: Arc::from(c.path.as_str()),
+            path: SmolStr::new(&c.path),
             segments,
             op: c.op,
-            value: c.value.clone(),
+            value: Arc::new(c.value.clone()),
             operand,
             id: format!("{}-{}", c.path, c.op),
             undecided: false,
@@ -335,7 +336,7 @@ impl CompiledCondition {
             (Operand::Any, Op::Neq) => !json_eq(actual, &self.value),
             (Operand::Any, Op::In) => self.value.as_array().is_some_and(|xs| xs.iter().any(|x| json_eq(actual, x))),
             (Operand::Any, Op::NotIn) => self.value.as_array().is_some_and(|xs| !xs.iter().any(|x| json_eq(actual, x))),
-            (Operand::Any, Op::Contains) => match (actual, &self.value) {
+            (Operand::Any, Op::Contains) => match (actual, &*self.value) {
                 (Value::String(a), Value::String(v)) => a.contains(v.as_str()),
                 (Value::Array(items), v) => items.iter().any(|x| json_eq(x, v)),
                 _ => false,

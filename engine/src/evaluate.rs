@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::{Map, Value};
+use smol_str::SmolStr;
 
 use crate::condition::CompiledCondition;
 use crate::decision::{CounterState, Decision, Explain, Outcome, Reservation};
@@ -63,9 +64,9 @@ impl<'a> Call<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledRule {
     conditions: Vec<CompiledCondition>,
-    pub(crate) rule: Arc<str>,
-    pub(crate) pointer: Arc<str>,
-    message: Arc<str>,
+    pub(crate) rule: SmolStr,
+    pub(crate) pointer: SmolStr,
+    message: SmolStr,
 }
 
 /// One compiled `limits` entry: what step 6 checks, and what a [`LimitPlan`] hands to a host-side
@@ -91,9 +92,38 @@ pub(crate) struct CompiledTool {
     pub(crate) require: Vec<CompiledRule>,
     pub(crate) deny_if: Vec<CompiledRule>,
     pub(crate) limits: Vec<LimitRule>,
-    /// For each limit of `limits` then `all_tools`: the counter name's [`limit::counter_hash`],
-    /// and whether it is the first limit naming that counter (the one charged).
-    keys: Box<[(u64, bool)]>,
+    /// For each limit of `limits` then `all_tools`: what a decision needs of it, computed once.
+    keys: Box<[LimitKey]>,
+}
+
+/// What a decision needs of one limit, prepared when the policy is compiled: the counter name's
+/// [`limit::counter_hash`] (its slot is found without hashing the name), whether it is the first
+/// limit naming that counter (the one shown and charged), and the strings a decision copies.
+#[derive(Debug, Clone)]
+struct LimitKey {
+    hash: u64,
+    first: bool,
+    labels: LimitLabels,
+}
+
+/// A limit's strings as a [`Decision`] holds them.
+#[derive(Debug, Clone)]
+struct LimitLabels {
+    counter: SmolStr,
+    rule: SmolStr,
+    pointer: SmolStr,
+    message: SmolStr,
+}
+
+impl LimitLabels {
+    fn of(l: &LimitRule) -> Self {
+        LimitLabels {
+            counter: SmolStr::new(&*l.counter),
+            rule: SmolStr::new(&*l.rule),
+            pointer: SmolStr::new(&*l.pointer),
+            message: SmolStr::new(&*l.message),
+        }
+    }
 }
 
 impl CompiledTool {
@@ -102,9 +132,21 @@ impl CompiledTool {
         self.keys = all
             .iter()
             .enumerate()
-            .map(|(i, l)| (limit::counter_hash(&l.counter), first_of_name(all.get(..i), l)))
+            .map(|(i, l)| LimitKey {
+                hash: limit::counter_hash(&l.counter),
+                first: first_of_name(all.get(..i), l),
+                labels: LimitLabels::of(l),
+            })
             .collect();
         self
+    }
+
+    /// Every limit that applies, in order (the tool's, then `all_tools`'), with its key.
+    fn limits_with_keys<'t>(
+        &'t self,
+        all_tools: &'t [LimitRule],
+    ) -> impl Iterator<Item = (&'t LimitRule, &'t LimitKey)> {
+        self.limits.iter().chain(all_tools).zip(self.keys.iter())
     }
 }
 
@@ -122,26 +164,6 @@ pub struct Policy {
     pub(crate) tools: HashMap<Box<str>, CompiledTool>,
     unlisted: CompiledTool,
     pub(crate) all_tools: Vec<LimitRule>,
-    labels: Labels,
-}
-
-#[derive(Debug, Clone)]
-struct Labels {
-    empty: Arc<str>,
-    hidden: Arc<str>,
-    default_deny: Arc<str>,
-    invalid_arguments: Arc<str>,
-}
-
-impl Default for Labels {
-    fn default() -> Self {
-        Labels {
-            empty: Arc::from(""),
-            hidden: Arc::from(RULE_HIDDEN),
-            default_deny: Arc::from(RULE_DEFAULT_DENY),
-            invalid_arguments: Arc::from(RULE_INVALID_ARGUMENTS),
-        }
-    }
 }
 
 /// Parses and validates policy text. `Ok(None)` is the document `null` (no policy attached).
@@ -223,7 +245,6 @@ impl Policy {
             tools,
             unlisted: CompiledTool::default().with_keys(&all_tools),
             all_tools,
-            labels: Labels::default(),
             doc: checked,
         })
     }
@@ -252,9 +273,9 @@ impl Policy {
         if !self.is_visible(call.tool) {
             return Err(refusal(
                 Outcome::Hidden,
-                self.labels.hidden.clone(),
+                SmolStr::new_static(RULE_HIDDEN),
                 None,
-                format!("Tool \"{}\" is hidden by policy", call.tool).into(),
+                tool_message("Tool \"", call.tool, "\" is hidden by policy"),
             ));
         }
         // Step 3: unlisted tool.
@@ -263,9 +284,9 @@ impl Policy {
             None if self.doc.default == DefaultAction::Deny => {
                 return Err(refusal(
                     Outcome::Deny,
-                    self.labels.default_deny.clone(),
+                    SmolStr::new_static(RULE_DEFAULT_DENY),
                     None,
-                    format!("Tool \"{}\" is not permitted by policy", call.tool).into(),
+                    tool_message("Tool \"", call.tool, "\" is not permitted by policy"),
                 ));
             }
             None => &self.unlisted,
@@ -277,7 +298,7 @@ impl Policy {
             Some(other) => {
                 return Err(refusal(
                     Outcome::Deny,
-                    self.labels.invalid_arguments.clone(),
+                    SmolStr::new_static(RULE_INVALID_ARGUMENTS),
                     None,
                     format!(
                         "Arguments of tool \"{}\" must be a JSON object, not {}",
@@ -306,22 +327,49 @@ impl Policy {
     /// Decides a call against `counters` without changing them: the decision shows the counters
     /// as they will be after charging, when allowed.
     fn decide(&self, counters: &Counters, call: &Call<'_>) -> Decision {
+        match self.screen(call) {
+            Ok(tool) => self.decide_limits(tool, counters, call),
+            Err(d) => d,
+        }
+    }
+
+    /// Steps 6–7 for a call that passed steps 2–5.
+    #[inline(always)]
+    fn decide_limits(&self, tool: &CompiledTool, counters: &Counters, call: &Call<'_>) -> Decision {
+        let n = tool.keys.len();
+        if n == 0 {
+            return allow(Vec::new());
+        }
+        let found = counters.slots(call.grant);
+        let grant = found.map_or_else(|| SmolStr::new(call.grant), |(k, _)| k.clone());
+        let slots = found.map(|(_, m)| m);
+        let limits = tool.limits_with_keys(&self.all_tools).map(|(l, key)| {
+            let slot = slots.and_then(|m| m.find(key.hash, &l.counter)).copied();
+            (l, &key.labels, key.first, limit::used_before(slot, l.window, l.max, call.at_ms))
+        });
+        limit_step(limits, n, grant, call.at_ms)
+    }
+
+    /// Decides a call and, when it is allowed, charges its counters: one lookup of the tool and
+    /// of the grant, counter slots found by the hashes computed at compile time.
+    fn evaluate(&self, counters: &mut Counters, call: &Call<'_>) -> Decision {
         let tool = match self.screen(call) {
             Ok(t) => t,
             Err(d) => return d,
         };
-        let n = tool.limits.len() + self.all_tools.len();
-        if n == 0 {
-            return allow(self.labels.empty.clone(), Vec::new());
+        let d = self.decide_limits(tool, counters, call);
+        if d.outcome == Outcome::Allow
+            && let Some(first) = d.counters.first()
+        {
+            // `counters` holds one state per first-of-its-name limit, in the same order.
+            let charges = tool
+                .limits_with_keys(&self.all_tools)
+                .filter(|(_, key)| key.first)
+                .zip(&d.counters)
+                .map(|((l, key), s)| (key.hash, &l.counter, s.window, s.window_start_ms));
+            counters.charge_hashed(&first.grant, charges);
         }
-        let found = counters.slots(call.grant);
-        let grant: Arc<str> = found.map_or_else(|| Arc::from(call.grant), |(k, _)| Arc::clone(k));
-        let slots = found.map(|(_, m)| m);
-        let limits = tool.limits.iter().chain(&self.all_tools).zip(tool.keys.iter()).map(|(l, &(hash, first))| {
-            let slot = slots.and_then(|m| m.find(hash, &l.counter)).copied();
-            (l, first, limit::used_before(slot, l.window, l.max, call.at_ms))
-        });
-        limit_step(limits, n, grant, call.at_ms, &self.labels.empty)
+        d
     }
 
     /// Steps 2–5 of a call, and the limits step 6 must check (see [`Plan`]). Reads no counters.
@@ -331,7 +379,7 @@ impl Policy {
             Err(d) => return Plan::Final(d),
         };
         if tool.limits.is_empty() && self.all_tools.is_empty() {
-            return Plan::Final(allow(self.labels.empty.clone(), Vec::new()));
+            return Plan::Final(allow(Vec::new()));
         }
         Plan::Reserve(LimitPlan {
             tool: Arc::from(call.tool),
@@ -348,27 +396,26 @@ impl Policy {
 /// ([`limit::used_before`]); the in-memory path and [`LimitPlan::finish`] both decide here.
 #[inline(always)]
 fn limit_step<'l>(
-    limits: impl Iterator<Item = (&'l LimitRule, bool, u64)>,
+    limits: impl Iterator<Item = (&'l LimitRule, &'l LimitLabels, bool, u64)>,
     n: usize,
-    grant: Arc<str>,
+    grant: SmolStr,
     at_ms: u64,
-    empty: &Arc<str>,
 ) -> Decision {
     let mut states: Vec<CounterState> = Vec::with_capacity(n);
-    let mut refused: Option<(&LimitRule, u64)> = None;
-    for (l, first, used) in limits {
+    let mut refused: Option<(&LimitLabels, u64)> = None;
+    for (l, labels, first, used) in limits {
         let (window_start, used) = match limit::verdict(l.window, l.max, at_ms, used) {
             WindowCheck::Fits { window_start, used } => (window_start, used),
             WindowCheck::Full { window_start, used, retry_after_ms } => {
                 if refused.is_none() {
-                    refused = Some((l, retry_after_ms));
+                    refused = Some((labels, retry_after_ms));
                 }
                 (window_start, used)
             }
         };
         if first {
             states.push(CounterState {
-                counter: l.counter.clone(),
+                counter: labels.counter.clone(),
                 grant: grant.clone(),
                 window: l.window,
                 window_start_ms: window_start,
@@ -387,7 +434,7 @@ fn limit_step<'l>(
     for s in &mut states {
         s.used = s.used.saturating_add(1);
     }
-    allow(empty.clone(), states)
+    allow(states)
 }
 
 /// What a call needs from the counters, decided without them ([`Engine::plan`]).
@@ -437,13 +484,11 @@ impl LimitPlan {
         if used.len() != self.limits.len() {
             return Err(format!("expected {} counts (one per limit), found {}", self.limits.len(), used.len()));
         }
-        let empty: Arc<str> = Arc::from("");
-        let limits = self
-            .limits
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l, first_of_name(self.limits.get(..i), l), used.get(i).copied().unwrap_or(l.max)));
-        Ok(limit_step(limits, self.limits.len(), self.grant.clone(), self.at_ms, &empty))
+        let labels: Vec<LimitLabels> = self.limits.iter().map(LimitLabels::of).collect();
+        let limits = self.limits.iter().zip(&labels).enumerate().map(|(i, (l, labels))| {
+            (l, labels, first_of_name(self.limits.get(..i), l), used.get(i).copied().unwrap_or(l.max))
+        });
+        Ok(limit_step(limits, self.limits.len(), SmolStr::new(&*self.grant), self.at_ms))
     }
 }
 
@@ -467,9 +512,9 @@ fn compile_rule(rule: &Rule, base: &str, kind: &str, index: usize, id: &str) -> 
     };
     Ok(CompiledRule {
         conditions,
-        rule: Arc::from(rule_ptr),
-        pointer: Arc::from(format!("{base}/{kind}/{index}")),
-        message: Arc::from(message),
+        rule: SmolStr::from(rule_ptr),
+        pointer: SmolStr::from(format!("{base}/{kind}/{index}")),
+        message: SmolStr::from(message),
     })
 }
 
@@ -490,10 +535,20 @@ fn compile_limit(l: &Limit, base: &str, index: usize) -> LimitRule {
 /// The decision for a call whose arguments were refused before any rule ([`crate::args`]):
 /// deny, rule `(invalid arguments)`, with the reason. Independent of the policy and counters.
 pub fn refused_arguments(message: &str) -> Decision {
-    refusal(Outcome::Deny, Arc::from(RULE_INVALID_ARGUMENTS), None, Arc::from(message))
+    refusal(Outcome::Deny, SmolStr::new_static(RULE_INVALID_ARGUMENTS), None, SmolStr::new(message))
 }
 
-fn refusal(outcome: Outcome, rule: Arc<str>, pointer: Option<Arc<str>>, message: Arc<str>) -> Decision {
+/// `<before><tool><after>`, e.g. `Tool "x" is hidden by policy`, in one allocation (two for a
+/// message longer than [`SmolStr`] keeps inline).
+fn tool_message(before: &str, tool: &str, after: &str) -> SmolStr {
+    let mut s = String::with_capacity(before.len() + tool.len() + after.len());
+    s.push_str(before);
+    s.push_str(tool);
+    s.push_str(after);
+    SmolStr::from(s)
+}
+
+fn refusal(outcome: Outcome, rule: SmolStr, pointer: Option<SmolStr>, message: SmolStr) -> Decision {
     Decision {
         outcome,
         rule,
@@ -506,17 +561,22 @@ fn refusal(outcome: Outcome, rule: Arc<str>, pointer: Option<Arc<str>>, message:
     }
 }
 
-fn allow(empty: Arc<str>, counters: Vec<CounterState>) -> Decision {
+fn allow(counters: Vec<CounterState>) -> Decision {
     Decision {
         outcome: Outcome::Allow,
-        rule: empty.clone(),
+        rule: SmolStr::default(),
         pointer: None,
-        message: empty,
+        message: SmolStr::default(),
         retry_after_ms: None,
         explain: Vec::new(),
         counters,
         reservation: None,
     }
+}
+
+/// The refusal of a call when no policy is attached.
+fn no_policy() -> Decision {
+    refusal(Outcome::Deny, SmolStr::new_static(RULE_NO_POLICY), None, SmolStr::new_static(MESSAGE_NO_POLICY))
 }
 
 fn rule_refusal(r: &CompiledRule, args: &Map<String, Value>) -> Decision {
@@ -528,7 +588,7 @@ fn rule_refusal(r: &CompiledRule, args: &Map<String, Value>) -> Decision {
             Explain {
                 path: c.path.clone(),
                 op: c.op,
-                expected: c.value.clone(),
+                expected: Arc::clone(&c.value),
                 actual: actual.map_or(Value::Null, |v| crate::condition::clone_capped(v, crate::json::MAX_DEPTH)),
                 holds: c.holds_for(actual),
             }
@@ -544,8 +604,6 @@ fn rule_refusal(r: &CompiledRule, args: &Map<String, Value>) -> Decision {
 pub struct Engine {
     policy: Option<Arc<Policy>>,
     counters: Counters,
-    no_policy_rule: Arc<str>,
-    no_policy_message: Arc<str>,
     /// This engine's id in its reservations (unique in the process).
     instance: u64,
     /// The sequence number of the next charge.
@@ -563,7 +621,7 @@ static ENGINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new
 pub const MAX_REMEMBERED_RELEASES: usize = 100_000;
 
 /// One charge of a released decision: `(grant, counter, window, window start, used after)`.
-type Charge = (Arc<str>, Arc<str>, Window, u64, u64);
+type Charge = (SmolStr, SmolStr, Window, u64, u64);
 
 /// What makes `release` once-only: every released decision, by content, with how it was
 /// identified. Entries are swept once the counters no longer know any of their windows (a release
@@ -591,8 +649,6 @@ impl Engine {
         Engine {
             policy: policy.map(Arc::new),
             counters: Counters::default(),
-            no_policy_rule: Arc::from(RULE_NO_POLICY),
-            no_policy_message: Arc::from(MESSAGE_NO_POLICY),
             // Ids wrap after 2^20 engines in one process (see `Reservation`).
             instance: ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % (1 << 20),
             next_seq: 1,
@@ -618,9 +674,11 @@ impl Engine {
 
     /// Evaluates a call and, when allowed, charges its quota.
     pub fn evaluate(&mut self, call: &Call<'_>) -> Decision {
-        let mut d = self.check(call);
+        let mut d = match &self.policy {
+            None => no_policy(),
+            Some(p) => p.evaluate(&mut self.counters, call),
+        };
         if d.outcome == Outcome::Allow && !d.counters.is_empty() {
-            self.counters.charge_all(&d.counters);
             d.reservation = Reservation::new(self.instance, self.next_seq);
             self.next_seq = self.next_seq.saturating_add(1);
         }
@@ -631,7 +689,7 @@ impl Engine {
     /// after an `evaluate`).
     pub fn check(&self, call: &Call<'_>) -> Decision {
         match &self.policy {
-            None => refusal(Outcome::Deny, self.no_policy_rule.clone(), None, self.no_policy_message.clone()),
+            None => no_policy(),
             Some(p) => p.decide(&self.counters, call),
         }
     }
@@ -640,9 +698,7 @@ impl Engine {
     /// for a host that keeps counters elsewhere (see [`LimitPlan`]).
     pub fn plan(&self, call: &Call<'_>) -> Plan {
         match &self.policy {
-            None => {
-                Plan::Final(refusal(Outcome::Deny, self.no_policy_rule.clone(), None, self.no_policy_message.clone()))
-            }
+            None => Plan::Final(no_policy()),
             Some(p) => p.plan(call),
         }
     }
