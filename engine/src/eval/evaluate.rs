@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::{Map, Value};
 use smol_str::SmolStr;
 
 use crate::eval::condition::CompiledCondition;
 use crate::eval::decision::{CounterState, Decision, Explain, Outcome, Reservation};
-use crate::eval::limit::{self, CounterSnapshot, Counters, WindowCheck};
+use crate::eval::limit::{self, CounterSnapshot, Counters, Slots, WindowCheck};
 use crate::json::{escape_pointer_segment, pointer};
 use crate::policy::validate::{ValidationError, parse_policy_doc};
 use crate::policy::{DefaultAction, Limit, PolicyDoc, RequireEntry, Rule, Window};
@@ -95,6 +95,9 @@ pub(crate) struct CompiledTool {
     pub(crate) limits: Vec<LimitRule>,
     /// For each limit of `limits` then `all_tools`: what a decision needs of it, computed once.
     keys: Box<[LimitKey]>,
+    /// The refusal message when `hide` names this tool (tools only hidden have an entry too,
+    /// so one lookup decides steps 2 and 3).
+    hidden: Option<SmolStr>,
 }
 
 /// What a decision needs of one limit, prepared when the policy is compiled: the counter name's
@@ -161,7 +164,7 @@ fn first_of_name<L: std::borrow::Borrow<LimitRule>>(before: Option<&[L]>, l: &Li
 pub struct Policy {
     doc: PolicyDoc,
     hide_all: bool,
-    hidden: HashSet<Box<str>>,
+    /// Every tool named in `tools` or `hide`.
     pub(crate) tools: HashMap<Box<str>, CompiledTool>,
     unlisted: CompiledTool,
     pub(crate) all_tools: Vec<LimitRule>,
@@ -238,11 +241,14 @@ impl Policy {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let hide = checked.hide.clone().unwrap_or_default();
+        let hide = checked.hide.as_deref().unwrap_or_default();
+        for name in hide.iter().filter(|h| *h != "*") {
+            tools.entry(Box::from(name.as_str())).or_default().hidden =
+                Some(tool_message("Tool \"", name, "\" is hidden by policy"));
+        }
         let tools = tools.into_iter().map(|(name, t)| (name, t.with_keys(&all_tools))).collect();
         Ok(Policy {
             hide_all: hide.iter().any(|h| h == "*"),
-            hidden: hide.into_iter().map(String::into_boxed_str).collect(),
             tools,
             unlisted: CompiledTool::default().with_keys(&all_tools),
             all_tools,
@@ -257,7 +263,7 @@ impl Policy {
 
     /// Whether `tools/list` shows this tool (not hidden by name or by `"*"`).
     pub fn is_visible(&self, tool: &str) -> bool {
-        !(self.hide_all || self.hidden.contains(tool))
+        !(self.hide_all || self.tools.get(tool).is_some_and(|t| t.hidden.is_some()))
     }
 
     /// Steps 2–5: the tool's compiled rules when the call passes hidden, default, argument,
@@ -271,7 +277,8 @@ impl Policy {
     )]
     fn screen(&self, call: &Call<'_>) -> Result<&CompiledTool, Decision> {
         // Step 2: hidden.
-        if !self.is_visible(call.tool) {
+        let entry = self.tools.get(call.tool);
+        if self.hide_all {
             return Err(refusal(
                 Outcome::Hidden,
                 SmolStr::new_static(RULE_HIDDEN),
@@ -279,8 +286,11 @@ impl Policy {
                 tool_message("Tool \"", call.tool, "\" is hidden by policy"),
             ));
         }
+        if let Some(message) = entry.and_then(|t| t.hidden.as_ref()) {
+            return Err(refusal(Outcome::Hidden, SmolStr::new_static(RULE_HIDDEN), None, message.clone()));
+        }
         // Step 3: unlisted tool.
-        let tool = match self.tools.get(call.tool) {
+        let tool = match entry {
             Some(t) => t,
             None if self.doc.default == DefaultAction::Deny => {
                 return Err(refusal(
@@ -328,47 +338,58 @@ impl Policy {
     /// Decides a call against `counters` without changing them: the decision shows the counters
     /// as they will be after charging, when allowed.
     fn decide(&self, counters: &Counters, call: &Call<'_>) -> Decision {
-        match self.screen(call) {
-            Ok(tool) => self.decide_limits(tool, counters, call),
-            Err(d) => d,
+        let tool = match self.screen(call) {
+            Ok(t) => t,
+            Err(d) => return d,
+        };
+        if tool.keys.is_empty() {
+            return allow(Vec::new());
+        }
+        match counters.slots(call.grant) {
+            Some((grant, slots)) => self.decide_limits(tool, Some(slots), grant.clone(), call.at_ms),
+            None => self.decide_limits(tool, None, SmolStr::new(call.grant), call.at_ms),
         }
     }
 
-    /// Steps 6–7 for a call that passed steps 2–5.
+    /// Steps 6–7 for a call that passed steps 2–5, against its grant's slots (`None`: the grant
+    /// has no counters yet).
     #[inline(always)]
-    fn decide_limits(&self, tool: &CompiledTool, counters: &Counters, call: &Call<'_>) -> Decision {
-        let n = tool.keys.len();
-        if n == 0 {
-            return allow(Vec::new());
-        }
-        let found = counters.slots(call.grant);
-        let grant = found.map_or_else(|| SmolStr::new(call.grant), |(k, _)| k.clone());
-        let slots = found.map(|(_, m)| m);
+    fn decide_limits(&self, tool: &CompiledTool, slots: Option<&Slots>, grant: SmolStr, at_ms: u64) -> Decision {
         let limits = tool.limits_with_keys(&self.all_tools).map(|(l, key)| {
             let slot = slots.and_then(|m| m.find(key.hash, &l.counter)).copied();
-            (l, &key.labels, key.first, limit::used_before(slot, l.window, l.max, call.at_ms))
+            (l, &key.labels, key.first, limit::used_before(slot, l.window, l.max, at_ms))
         });
-        limit_step(limits, n, grant, call.at_ms)
+        limit_step(limits, tool.keys.len(), grant, at_ms)
     }
 
     /// Decides a call and, when it is allowed, charges its counters: one lookup of the tool and
-    /// of the grant, counter slots found by the hashes computed at compile time.
+    /// one of the grant; counter slots are found by the hashes computed at compile time.
     fn evaluate(&self, counters: &mut Counters, call: &Call<'_>) -> Decision {
         let tool = match self.screen(call) {
             Ok(t) => t,
             Err(d) => return d,
         };
-        let d = self.decide_limits(tool, counters, call);
+        if tool.keys.is_empty() {
+            return allow(Vec::new());
+        }
+        let (d, slots) = match counters.slots_mut(call.grant) {
+            Some((grant, slots)) => (self.decide_limits(tool, Some(slots), grant.clone(), call.at_ms), Some(slots)),
+            None => (self.decide_limits(tool, None, SmolStr::new(call.grant), call.at_ms), None),
+        };
         if d.outcome == Outcome::Allow
             && let Some(first) = d.counters.first()
         {
-            // `counters` holds one state per first-of-its-name limit, in the same order.
+            let slots = match slots {
+                Some(s) => s,
+                None => counters.add_grant(first.grant.clone()),
+            };
+            // `d.counters` holds one state per first-of-its-name limit, in the same order.
             let charges = tool
                 .limits_with_keys(&self.all_tools)
                 .filter(|(_, key)| key.first)
                 .zip(&d.counters)
                 .map(|((l, key), s)| (key.hash, &l.counter, s.window, s.window_start_ms));
-            counters.charge_hashed(&first.grant, charges);
+            limit::charge_hashed(slots, charges);
         }
         d
     }

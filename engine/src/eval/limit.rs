@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
@@ -186,10 +185,18 @@ fn charge_slot(slots: &mut Slots, hash: u64, counter: &Arc<str>, window: Window,
     }
 }
 
+/// Charges one call to each `(hash, counter, window, window start)` of one grant's slots: the
+/// counters of an allowed decision, with the hashes the policy computed when it was compiled.
+pub(crate) fn charge_hashed<'c>(slots: &mut Slots, charges: impl Iterator<Item = (u64, &'c Arc<str>, Window, u64)>) {
+    for (hash, counter, window, window_start) in charges {
+        charge_slot(slots, hash, counter, window, window_start);
+    }
+}
+
 /// The counters of one engine: `(grant, counter)` → newest slot.
 #[derive(Debug, Clone, Default)]
 pub struct Counters {
-    by_grant: HashMap<SmolStr, Slots>,
+    by_grant: hashbrown::HashMap<SmolStr, Slots, rustc_hash::FxBuildHasher>,
 }
 
 impl Counters {
@@ -220,21 +227,14 @@ impl Counters {
         )
     }
 
-    /// Charges one call to each `(hash, counter, window, window start)` of one grant: the counters
-    /// of an allowed decision, with the hashes the policy computed when it was compiled (one grant
-    /// lookup, no name hashed).
-    pub(crate) fn charge_hashed<'c>(
-        &mut self,
-        grant: &SmolStr,
-        charges: impl Iterator<Item = (u64, &'c Arc<str>, Window, u64)>,
-    ) {
-        let slots = match self.by_grant.get_mut(grant.as_str()) {
-            Some(s) => s,
-            None => self.by_grant.entry(grant.clone()).or_default(),
-        };
-        for (hash, counter, window, window_start) in charges {
-            charge_slot(slots, hash, counter, window, window_start);
-        }
+    /// The interned grant name and its slots, writable.
+    pub(crate) fn slots_mut(&mut self, grant: &str) -> Option<(&SmolStr, &mut Slots)> {
+        self.by_grant.get_key_value_mut(grant)
+    }
+
+    /// The slots of a grant that has none yet.
+    pub(crate) fn add_grant(&mut self, grant: SmolStr) -> &mut Slots {
+        self.by_grant.entry(grant).or_default()
     }
 
     /// Charges one call to every counter of an allowed decision (one grant lookup).
@@ -311,7 +311,7 @@ impl Counters {
     /// Replaces every counter with the snapshot's. Fails (changing nothing) on an entry whose
     /// window start is not aligned to its window, or on a duplicate `(grant, counter)`.
     pub fn restore(&mut self, snapshot: &CounterSnapshot) -> Result<(), String> {
-        let mut by_grant: HashMap<SmolStr, Slots> = HashMap::default();
+        let mut by_grant: hashbrown::HashMap<SmolStr, Slots, rustc_hash::FxBuildHasher> = Default::default();
         for (i, e) in snapshot.counters.iter().enumerate() {
             if e.window_start_ms % e.window.millis() != 0 {
                 return Err(format!(
