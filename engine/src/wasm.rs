@@ -60,10 +60,7 @@ impl EngineError {
     }
 
     fn one(kind: &'static str, pointer: &str, message: String) -> Self {
-        EngineError::new(
-            kind,
-            vec![ValidationError { pointer: pointer.into(), message, line: None, column: None, help: None }],
-        )
+        EngineError::new(kind, vec![ValidationError::error(pointer, message)])
     }
 
     /// Which input was wrong (Rust side of the `kind` getter).
@@ -84,18 +81,9 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
 
 /// Parses JSON text with the engine's parser; a syntax error is located at its line and column.
 fn parse_json(kind: &'static str, pointer: &str, text: &str) -> Result<Value, EngineError> {
-    crate::json::parse(text).map(|node| node.to_value()).map_err(|e| {
-        EngineError::new(
-            kind,
-            vec![ValidationError {
-                pointer: pointer.into(),
-                message: format!("invalid JSON: {}", e.message),
-                line: Some(e.pos.line),
-                column: Some(e.pos.column),
-                help: None,
-            }],
-        )
-    })
+    crate::json::parse(text)
+        .map(|node| node.to_value())
+        .map_err(|e| EngineError::new(kind, vec![ValidationError { pointer: pointer.into(), ..e.diagnostic(1) }]))
 }
 
 /// `at_ms` from a JS number: a non-negative integer no larger than `Number.MAX_SAFE_INTEGER`.
@@ -136,16 +124,9 @@ fn arguments(args_json: &str) -> Result<Arguments, EngineError> {
         Err(crate::json::args::ArgsError::Refused(m)) => {
             Ok(Arguments::Refused(crate::eval::evaluate::refused_arguments(&m)))
         }
-        Err(crate::json::args::ArgsError::Syntax(e)) => Err(EngineError::new(
-            "call",
-            vec![ValidationError {
-                pointer: "/args".into(),
-                message: format!("invalid JSON: {}", e.message),
-                line: Some(e.pos.line),
-                column: Some(e.pos.column),
-                help: None,
-            }],
-        )),
+        Err(crate::json::args::ArgsError::Syntax(e)) => {
+            Err(EngineError::new("call", vec![ValidationError { pointer: "/args".into(), ..e.diagnostic(1) }]))
+        }
     }
 }
 

@@ -449,7 +449,7 @@ impl LimitPlan {
 }
 
 fn error(pointer: &str, message: String) -> ValidationError {
-    ValidationError { pointer: pointer.into(), message, line: None, column: None, help: None }
+    ValidationError::error(pointer, message)
 }
 
 fn compile_rule(rule: &Rule, base: &str, kind: &str, index: usize, id: &str) -> Result<CompiledRule, ValidationError> {

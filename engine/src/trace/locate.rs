@@ -4,8 +4,10 @@ use std::cell::OnceCell;
 use serde_json::{Map, Value};
 
 use crate::diagnostic::fuzzy::did_you_mean;
-use crate::json::{self, Kind, LineIndex, Member, Node};
-use crate::policy::validate::{MAX_ERRORS, ValidationError};
+use crate::diagnostic::{Collector, Diagnostic};
+pub(super) use crate::json::describe;
+use crate::json::{self, Kind, LineIndex, Member, Node, child, key_problems};
+use crate::policy::validate::ValidationError;
 
 use super::MAX_AT_MS;
 use super::fast::admit_text;
@@ -33,71 +35,31 @@ impl<'t> Loc<'t> {
     }
 }
 
-/// Collected errors, capped at [`MAX_ERRORS`] (then one "too many errors").
+/// Collected errors, capped ([`Collector`]), located through a [`Loc`].
 #[derive(Default)]
-pub(super) struct Errors {
-    pub(super) list: Vec<ValidationError>,
-}
+pub(super) struct Errors(pub(super) Collector);
 
 impl Errors {
     pub(super) fn full(&self) -> bool {
-        self.list.len() > MAX_ERRORS
+        self.0.full()
     }
 
     pub(super) fn push(&mut self, e: ValidationError) {
-        if self.list.len() >= MAX_ERRORS {
-            return;
-        }
-        self.list.push(e);
-        if self.list.len() == MAX_ERRORS {
-            self.list.push(ValidationError {
-                pointer: String::new(),
-                message: format!("too many errors: stopped after {MAX_ERRORS}"),
-                line: None,
-                column: None,
-                help: None,
-            });
-        }
+        self.0.push(e);
     }
 
     pub(super) fn at(&mut self, loc: &Loc<'_>, pointer: &str, offset: usize, message: String, help: Option<String>) {
         let (line, column) = loc.at(offset);
-        self.push(ValidationError {
-            pointer: pointer.to_string(),
-            message,
-            line: Some(line),
-            column: Some(column),
-            help,
-        });
+        self.push(Diagnostic::error(pointer, message).at(line, column).with_help(help));
     }
 
     pub(super) fn syntax(&mut self, e: &json::SyntaxError, first_line: u32) {
-        self.push(ValidationError {
-            pointer: String::new(),
-            message: format!("invalid JSON: {}", e.message),
-            line: Some(e.pos.line.saturating_add(first_line - 1)),
-            column: Some(e.pos.column),
-            help: None,
-        });
+        self.push(e.diagnostic(first_line));
     }
-}
 
-pub(super) fn describe(node: &Node) -> String {
-    match &node.kind {
-        Kind::String(s) if s.chars().count() > 40 => {
-            format!("the string `{}...`", s.chars().take(37).collect::<String>())
-        }
-        Kind::String(s) => format!("the string `{s}`"),
-        Kind::Number(n) => format!("the number `{n}`"),
-        Kind::Bool(b) => format!("`{b}`"),
-        Kind::Null => "`null`".into(),
-        Kind::Array(_) => "an array".into(),
-        Kind::Object(_) => "an object".into(),
+    pub(super) fn into_vec(self) -> Vec<ValidationError> {
+        self.0.into_vec()
     }
-}
-
-pub(super) fn child(ptr: &str, key: &str) -> String {
-    format!("{ptr}/{}", crate::json::escape_pointer_segment(key))
 }
 
 /// The first member named `key` whose value is not `null` (null = absent).
@@ -114,18 +76,10 @@ pub(super) fn check_keys(
     loc: &Loc<'_>,
     errs: &mut Errors,
 ) -> bool {
-    let mut ok = true;
-    for (i, m) in members.iter().enumerate() {
-        if members.iter().take(i).any(|p| p.key == m.key) {
-            errs.at(loc, &child(ptr, &m.key), m.key_pos, format!("duplicate key `{}`", m.key), None);
-            ok = false;
-        } else if !allowed.contains(&m.key.as_str()) {
-            let help = did_you_mean(&m.key, allowed.iter().copied())
-                .map(|s| format!("did you mean `{s}`?"))
-                .or_else(|| Some(format!("allowed keys: {}", allowed.join(", "))));
-            errs.at(loc, &child(ptr, &m.key), m.key_pos, format!("unknown key `{}` in {what}", m.key), help);
-            ok = false;
-        }
+    let problems = key_problems(members, ptr, what, allowed);
+    let ok = problems.is_empty();
+    for (_, offset, d) in problems {
+        errs.at(loc, &d.pointer, offset, d.message, d.help);
     }
     ok
 }

@@ -188,7 +188,7 @@ impl<S: Sink> Builder<S> {
     }
 
     pub(super) fn finish(self, errs: Errors) -> Result<S, Vec<ValidationError>> {
-        if errs.list.is_empty() { Ok(self.sink) } else { Err(errs.list) }
+        errs.0.finish(self.sink)
     }
 }
 
@@ -307,7 +307,7 @@ pub(super) fn parse_document<S: Sink>(text: &str, sink: S) -> Result<S, Vec<Vali
         Ok(root) => root,
         Err(e) => {
             errs.syntax(&e, 1);
-            return Err(errs.list);
+            return Err(errs.into_vec());
         }
     };
     let loc = Loc::new(text, 1);
@@ -358,7 +358,7 @@ pub(super) fn parse_document<S: Sink>(text: &str, sink: S) -> Result<S, Vec<Vali
                 ),
                 None,
             );
-            Err(errs.list)
+            Err(errs.into_vec())
         }
     }
 }
