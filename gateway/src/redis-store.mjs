@@ -210,7 +210,7 @@ export class RedisStore {
     let timer;
     const deadline = new Promise((_, reject) => {
       timer = setTimeout(() => {
-        reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
+        reject(Object.assign(new Error(`timeout: no answer within ${this.commandTimeoutMs} ms`), { name: 'TimeoutError' }));
         const handled = pending.then(late, () => {}).finally(() => this.late.delete(handled));
         this.late.add(handled);
       }, this.commandTimeoutMs);
