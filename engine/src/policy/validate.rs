@@ -11,7 +11,7 @@ use crate::json::{self, Kind, LineIndex, Member, Node};
 use crate::json::{child, describe, key_problems, repeated};
 use crate::policy::path::parse_path;
 use crate::policy::{
-    AllTools, Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
+    AllTools, Condition, DefaultAction, Limit, Op, Operand, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
 };
 
 pub use crate::diagnostic::MAX_ERRORS;
@@ -61,7 +61,6 @@ const TOOL_KEYS: &[&str] = &["require", "deny_if", "limits"];
 const RULE_KEYS: &[&str] = &["conditions", "on_deny"];
 const CONDITION_KEYS: &[&str] = &["path", "op", "value"];
 const LIMIT_KEYS: &[&str] = &["counter", "window", "max", "scope", "on_deny"];
-const OP_NAMES: &[&str] = &["eq", "neq", "in", "not_in", "lt", "lte", "gt", "gte", "regex", "contains", "exists"];
 
 struct Validator<'i, 't> {
     idx: Option<&'i LineIndex<'t>>,
@@ -464,9 +463,9 @@ impl Validator<'_, '_> {
                     Some(s) => match Op::parse(s) {
                         Some(op) => Some(op),
                         None => {
-                            let help = did_you_mean(s, OP_NAMES.iter().copied())
+                            let help = did_you_mean(s, Op::ALL.iter().map(|op| op.as_str()))
                                 .map(|d| format!("did you mean `{d}`?"))
-                                .or_else(|| Some(format!("operators: {}", OP_NAMES.join(", "))));
+                                .or_else(|| Some(format!("operators: {}", Op::names().join(", "))));
                             self.error(p, m.value.start, format!("unknown operator `{s}`"), help);
                             None
                         }
@@ -640,23 +639,17 @@ impl Validator<'_, '_> {
     }
 }
 
-/// For each member, whether an earlier member has the same key (linear time: objects with tens of
-/// thousands of tools are normal input).
-/// Checks a condition value's type against its operator.
+/// Checks a condition value's type against its operator ([`Op::operand`]). Patterns are compiled
+/// by `Validator::check_value`, against the policy's budget.
 fn check_value(op: Op, node: &Node) -> Result<(), String> {
-    let found = describe(node);
-    match (op, &node.kind) {
-        (Op::In | Op::NotIn, Kind::Array(_)) => Ok(()),
-        (Op::In | Op::NotIn, _) => Err(format!("`{op}` needs an array value, found {found}")),
-        (Op::Lt | Op::Lte | Op::Gt | Op::Gte, Kind::Number(_)) => Ok(()),
-        (Op::Lt | Op::Lte | Op::Gt | Op::Gte, _) => Err(format!("`{op}` needs a number value, found {found}")),
-        (Op::Exists, Kind::Bool(_)) => Ok(()),
-        (Op::Exists, _) => Err(format!("`exists` needs `true` or `false`, found {found}")),
-        // Patterns are compiled by `Validator::check_value`, against the policy's budget.
-        (Op::Regex, Kind::String(_)) => Ok(()),
-        (Op::Regex, _) => Err(format!("`regex` needs a string pattern, found {found}")),
-        (Op::Eq | Op::Neq | Op::Contains, _) => Ok(()),
-    }
+    let fits = match op.operand() {
+        Operand::Any => true,
+        Operand::Array => matches!(node.kind, Kind::Array(_)),
+        Operand::Number => matches!(node.kind, Kind::Number(_)),
+        Operand::Bool => matches!(node.kind, Kind::Bool(_)),
+        Operand::Pattern => matches!(node.kind, Kind::String(_)),
+    };
+    if fits { Ok(()) } else { Err(format!("{}, found {}", op.operand_error(), describe(node))) }
 }
 
 impl Validator<'_, '_> {
