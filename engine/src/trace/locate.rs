@@ -283,7 +283,7 @@ pub(super) fn entry(node: &Node, ptr: &str, loc: &Loc<'_>, errs: &mut Errors) ->
 
 /// `{"tool", "args"?, "grant"?, time?, "upstream_error"?}`.
 pub(super) fn call_entry(members: &[Member], node: &Node, ptr: &str, loc: &Loc<'_>, errs: &mut Errors) -> Option<Item> {
-    let mut ok = check_keys(members, ptr, "a call", CALL_KEYS, loc, errs);
+    let ok = check_keys(members, ptr, "a call", CALL_KEYS, loc, errs);
     let tool = match one_of(members, "tool", "name", ptr, loc, errs) {
         Err(()) => None,
         Ok(None) => {
@@ -302,6 +302,23 @@ pub(super) fn call_entry(members: &[Member], node: &Node, ptr: &str, loc: &Loc<'
         Err(()) => None,
         Ok(m) => args_value(m, ptr, loc, errs),
     };
+    let (raw, time_ptr, time_offset) = call_fields(members, node, ptr, loc, errs, tool, args, ok)?;
+    Some(Item::Call { raw, rpc_id: None, time_ptr, time_offset })
+}
+
+/// Reads what a call and a `tools/call` request share (`grant`, the time, `upstream_error`) and
+/// puts the call together when everything read (`ok` and every part present).
+#[expect(clippy::too_many_arguments, reason = "the parts read so far, and where to report")]
+fn call_fields(
+    members: &[Member],
+    node: &Node,
+    ptr: &str,
+    loc: &Loc<'_>,
+    errs: &mut Errors,
+    tool: Option<Cow<'static, str>>,
+    args: Option<(Value, Option<String>)>,
+    mut ok: bool,
+) -> Option<(RawCall<'static>, String, usize)> {
     let grant = grant_value(members, ptr, loc, errs);
     let when = when_value(members, node, ptr, loc, errs);
     let upstream_error = upstream_error_value(members, ptr, loc, errs);
@@ -311,8 +328,7 @@ pub(super) fn call_entry(members: &[Member], node: &Node, ptr: &str, loc: &Loc<'
     else {
         return None;
     };
-    let raw = RawCall { tool, args, refusal, grant, when, upstream_error };
-    Some(Item::Call { raw, rpc_id: None, time_ptr, time_offset })
+    Some((RawCall { tool, args, refusal, grant, when, upstream_error }, time_ptr, time_offset))
 }
 
 pub(super) fn rpc_id(members: &[Member]) -> Option<String> {
@@ -396,16 +412,7 @@ pub(super) fn rpc_message(
             (None, None)
         }
     };
-    let grant = grant_value(members, ptr, loc, errs);
-    let when = when_value(members, node, ptr, loc, errs);
-    let upstream_error = upstream_error_value(members, ptr, loc, errs);
-    ok &= grant.is_ok();
-    let (Some(tool), Some((args, refusal)), Ok(grant), Some((when, time_ptr, time_offset)), Some(upstream_error), true) =
-        (tool, args, grant, when, upstream_error, ok)
-    else {
-        return None;
-    };
-    let raw = RawCall { tool, args, refusal, grant, when, upstream_error };
+    let (raw, time_ptr, time_offset) = call_fields(members, node, ptr, loc, errs, tool, args, ok)?;
     Some((Item::Call { raw, rpc_id: rpc_id(members), time_ptr, time_offset }, true))
 }
 
