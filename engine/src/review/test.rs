@@ -586,4 +586,14 @@ mod tests {
             assert!(parse_tests(bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn a_test_file_with_thousands_of_problems_reports_a_capped_list() {
+        let keys: String = (0..crate::MAX_ERRORS + 50).map(|i| format!(", \"k{i}\": 0")).collect();
+        let text = format!(r#"{{"tests": [{{"name": "a", "calls": []{keys}}}]}}"#);
+        let errs = parse_tests(&text).unwrap_err();
+        assert_eq!(errs.len(), crate::MAX_ERRORS + 1);
+        assert!(errs[crate::MAX_ERRORS].message.starts_with("too many errors"), "{:?}", errs.last());
+        assert_eq!(errs[0].pointer, "/tests/0/k0");
+    }
 }
