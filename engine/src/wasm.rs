@@ -20,11 +20,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::decision::{CounterState, Explain};
-use crate::evaluate::{LimitPlan, LimitRule, Plan, parse_policy};
-use crate::limit::{CounterEntry, CounterSnapshot};
+use crate::eval::decision::{CounterState, Explain};
+use crate::eval::evaluate::{LimitPlan, LimitRule, Plan, parse_policy};
+use crate::eval::limit::{CounterEntry, CounterSnapshot};
 use crate::policy::Window;
-use crate::validate::ValidationError;
+use crate::policy::validate::ValidationError;
 use crate::{Call, DEFAULT_GRANT, Decision, Engine, Outcome};
 
 /// Largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
@@ -117,7 +117,7 @@ fn timestamp(at_ms: f64) -> Result<u64, EngineError> {
     }
 }
 
-/// A call's arguments as read by [`crate::args::read_arguments`].
+/// A call's arguments as read by [`crate::json::args::read_arguments`].
 enum Arguments {
     /// Read (`None` = no arguments).
     Read(Option<Value>),
@@ -131,10 +131,12 @@ fn arguments(args_json: &str) -> Result<Arguments, EngineError> {
     if args_json.is_empty() {
         return Ok(Arguments::Read(None));
     }
-    match crate::args::read_arguments(args_json) {
+    match crate::json::args::read_arguments(args_json) {
         Ok(v) => Ok(Arguments::Read(Some(v))),
-        Err(crate::args::ArgsError::Refused(m)) => Ok(Arguments::Refused(crate::evaluate::refused_arguments(&m))),
-        Err(crate::args::ArgsError::Syntax(e)) => Err(EngineError::new(
+        Err(crate::json::args::ArgsError::Refused(m)) => {
+            Ok(Arguments::Refused(crate::eval::evaluate::refused_arguments(&m)))
+        }
+        Err(crate::json::args::ArgsError::Syntax(e)) => Err(EngineError::new(
             "call",
             vec![ValidationError {
                 pointer: "/args".into(),
@@ -148,17 +150,17 @@ fn arguments(args_json: &str) -> Result<Arguments, EngineError> {
 }
 
 /// The Decision JSON of arguments of `bytes` bytes, refused for their size without crossing into
-/// the module (the JS layer sends no argument text over [`crate::args::MAX_ARGUMENT_BYTES`]).
+/// the module (the JS layer sends no argument text over [`crate::json::args::MAX_ARGUMENT_BYTES`]).
 #[wasm_bindgen(js_name = refusedArguments)]
 pub fn refused_arguments(bytes: f64) -> String {
     let bytes = count(bytes).and_then(|b| usize::try_from(b).ok()).unwrap_or(usize::MAX);
-    decision_json(&crate::evaluate::refused_arguments(&crate::args::too_long(bytes)))
+    decision_json(&crate::eval::evaluate::refused_arguments(&crate::json::args::too_long(bytes)))
 }
 
-/// The longest argument text read, in bytes of UTF-8 ([`crate::args::MAX_ARGUMENT_BYTES`]).
+/// The longest argument text read, in bytes of UTF-8 ([`crate::json::args::MAX_ARGUMENT_BYTES`]).
 #[wasm_bindgen(js_name = maxArgumentBytes)]
 pub fn max_argument_bytes() -> u32 {
-    u32::try_from(crate::args::MAX_ARGUMENT_BYTES).unwrap_or(u32::MAX)
+    u32::try_from(crate::json::args::MAX_ARGUMENT_BYTES).unwrap_or(u32::MAX)
 }
 
 /// One engine: a policy (or none) with its counters.
@@ -280,7 +282,7 @@ impl PolicyEngine {
         let mut decision = read_decision(&parse_json("decision", "", decision_json)?)?;
         if let Some(seq) = reservation {
             let seq = count(seq).ok_or_else(|| EngineError::one("decision", "", "invalid reservation".to_string()))?;
-            decision.reservation = crate::decision::Reservation::new(self.engine.id(), seq);
+            decision.reservation = crate::eval::decision::Reservation::new(self.engine.id(), seq);
         }
         Ok(u32::try_from(self.engine.release(&decision)).unwrap_or(u32::MAX))
     }
@@ -294,7 +296,8 @@ impl PolicyEngine {
     /// Filters a `tools/list` result (or a JSON-RPC response carrying one), byte for byte.
     #[wasm_bindgen(js_name = filterTools)]
     pub fn filter_tools(&self, result_json: &str) -> Result<String, EngineError> {
-        crate::tools::filter_tools(self.engine.policy(), result_json).map_err(|e| EngineError::new("tools", vec![e]))
+        crate::eval::tools::filter_tools(self.engine.policy(), result_json)
+            .map_err(|e| EngineError::new("tools", vec![e]))
     }
 
     /// Simulates trace text (any form of `interfaces.md` § Trace) from empty counters with this
@@ -448,18 +451,20 @@ pub fn validate(policy_json: &str, tools_json: Option<String>) -> Result<String,
     struct Report {
         valid: bool,
         errors: Vec<ValidationError>,
-        warnings: Vec<crate::lint::Warning>,
+        warnings: Vec<crate::advise::lint::Warning>,
     }
     let tools = match tools_json {
-        Some(text) => Some(crate::tools::parse_tool_list(&text).map_err(|e| EngineError::new("tools", vec![e]))?),
+        Some(text) => Some(crate::eval::tools::parse_tool_list(&text).map_err(|e| EngineError::new("tools", vec![e]))?),
         None => None,
     };
     let report = match parse_policy(policy_json) {
         Err(errors) => Report { valid: false, errors, warnings: Vec::new() },
         Ok(None) => Report { valid: true, errors: Vec::new(), warnings: Vec::new() },
-        Ok(Some(policy)) => {
-            Report { valid: true, errors: Vec::new(), warnings: crate::lint::lint(policy.doc(), tools.as_deref()) }
-        }
+        Ok(Some(policy)) => Report {
+            valid: true,
+            errors: Vec::new(),
+            warnings: crate::advise::lint::lint(policy.doc(), tools.as_deref()),
+        },
     };
     Ok(to_json(&report))
 }
@@ -591,7 +596,7 @@ fn read_plan(v: &Value) -> Result<LimitPlan, EngineError> {
             return Err(EngineError::one(
                 KIND,
                 "/limits",
-                format!("`limits` must be an array, found {}", crate::json_type_name(other)),
+                format!("`limits` must be an array, found {}", crate::json::json_type_name(other)),
             ));
         }
         None => return Err(EngineError::one(KIND, "", "missing `limits`".to_string())),
@@ -630,7 +635,7 @@ fn expect_object<'v>(
     what: &str,
 ) -> Result<&'v Map<String, Value>, EngineError> {
     v.as_object().ok_or_else(|| {
-        EngineError::one(kind, pointer, format!("{what} must be an object, found {}", crate::json_type_name(v)))
+        EngineError::one(kind, pointer, format!("{what} must be an object, found {}", crate::json::json_type_name(v)))
     })
 }
 
@@ -640,7 +645,7 @@ fn string_field(kind: &'static str, base: &str, obj: &Map<String, Value>, key: &
         Some(other) => Err(EngineError::one(
             kind,
             &format!("{base}/{key}"),
-            format!("`{key}` must be a string, found {}", crate::json_type_name(other)),
+            format!("`{key}` must be a string, found {}", crate::json::json_type_name(other)),
         )),
         None => Err(EngineError::one(kind, base, format!("missing `{key}`"))),
     }
@@ -652,7 +657,7 @@ fn u64_field(kind: &'static str, base: &str, obj: &Map<String, Value>, key: &str
             EngineError::one(
                 kind,
                 &format!("{base}/{key}"),
-                format!("`{key}` must be a non-negative integer, found {}", crate::json_type_name(v)),
+                format!("`{key}` must be a non-negative integer, found {}", crate::json::json_type_name(v)),
             )
         }),
         None => Err(EngineError::one(kind, base, format!("missing `{key}`"))),
@@ -688,7 +693,7 @@ fn read_decision(v: &Value) -> Result<Decision, EngineError> {
             return Err(EngineError::one(
                 KIND,
                 "/counters",
-                format!("`counters` must be an array, found {}", crate::json_type_name(other)),
+                format!("`counters` must be an array, found {}", crate::json::json_type_name(other)),
             ));
         }
         None => &[],
@@ -738,7 +743,7 @@ fn read_snapshot(v: &Value) -> Result<CounterSnapshot, EngineError> {
             return Err(EngineError::one(
                 KIND,
                 "/counters",
-                format!("`counters` must be an array, found {}", crate::json_type_name(other)),
+                format!("`counters` must be an array, found {}", crate::json::json_type_name(other)),
             ));
         }
         None => return Err(EngineError::one(KIND, "", "missing `counters`".to_string())),
@@ -1056,7 +1061,7 @@ mod tests {
     #[test]
     fn the_typescript_types_name_every_lint_code() {
         let types = include_str!("../../npm/index.d.ts");
-        for code in crate::lint::CODES {
+        for code in crate::advise::lint::CODES {
             assert!(types.contains(&format!("'{code}'")), "npm/index.d.ts lacks the warning code `{code}`");
         }
     }
