@@ -2,20 +2,21 @@
 //! with an argument picker built from the tool's `inputSchema`.
 
 use leptos::prelude::*;
-use toolgate_engine::{Limit, Op, Rule};
+use toolgate_engine::Limit;
 
 use crate::app_state::AppState;
-use crate::state::args::{fields, new_condition};
+use crate::state::args::fields;
 use crate::state::builder::PolicyModel;
-use crate::state::rules::{RuleKind, add_rule, rule_count};
+use crate::state::rules::RuleKind;
 
 mod condition_row;
 mod limit_row;
 mod limits_editor;
 mod rule_card;
+mod rule_section;
 
 pub use limits_editor::LimitsEditor;
-use rule_card::RuleCard;
+use rule_section::RuleSection;
 
 /// Where a limits list lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,33 +62,6 @@ pub fn RuleEditor(tool: String) -> impl IntoView {
         name.with_value(|n| state.tools.with(|t| t.iter().find(|i| &i.name == n).map(|i| fields(&i.input_schema))))
             .unwrap_or_default()
     });
-    let count =
-        move |kind: RuleKind| state.model.with(|m| name.with_value(|n| m.rules(n).map_or(0, |r| rule_count(r, kind))));
-    let add = move |kind: RuleKind| {
-        let first = arg_fields.with_untracked(|f| {
-            // For require, the first required argument is the likely pick; else the first one.
-            let pick = match kind {
-                RuleKind::Require => f.iter().find(|a| a.required).or(f.first()),
-                RuleKind::DenyIf => f.first(),
-            };
-            pick.cloned()
-        });
-        let rule = Rule {
-            conditions: first
-                .map(|f| match kind {
-                    RuleKind::Require => toolgate_engine::Condition {
-                        path: f.path.clone(),
-                        op: Op::Exists,
-                        value: serde_json::Value::Bool(true),
-                    },
-                    RuleKind::DenyIf => new_condition(&f),
-                })
-                .into_iter()
-                .collect(),
-            on_deny: None,
-        };
-        state.edit_builder(|m| name.with_value(|n| m.edit_rules(n, |r| add_rule(r, kind, rule))));
-    };
     let deny_message = move || state.model.with(|m| name.with_value(|n| m.deny_message(n).map(str::to_string)));
     let is_deny_shape = move || {
         state.model.with(|m| {
@@ -119,26 +93,8 @@ pub fn RuleEditor(tool: String) -> impl IntoView {
                         }/>
                 </label>
             </Show>
-            <div class="rule-section">
-                <div class="rule-section-head">
-                    <h4>"require"</h4>
-                    <span class="muted">"Every entry must hold, or the call is denied."</span>
-                </div>
-                <For each=move || 0..count(RuleKind::Require) key=|i| *i let:i>
-                    <RuleCard tool=name kind=RuleKind::Require index=i arg_fields=arg_fields/>
-                </For>
-                <button class="btn btn-small" data-testid="add-require" on:click=move |_| add(RuleKind::Require)>"+ Require an argument"</button>
-            </div>
-            <div class="rule-section">
-                <div class="rule-section-head">
-                    <h4>"deny_if"</h4>
-                    <span class="muted">"The call is denied when all conditions of any entry hold."</span>
-                </div>
-                <For each=move || 0..count(RuleKind::DenyIf) key=|i| *i let:i>
-                    <RuleCard tool=name kind=RuleKind::DenyIf index=i arg_fields=arg_fields/>
-                </For>
-                <button class="btn btn-small" data-testid="add-deny-if" on:click=move |_| add(RuleKind::DenyIf)>"+ Add a deny rule"</button>
-            </div>
+            <RuleSection tool=name kind=RuleKind::Require arg_fields=arg_fields/>
+            <RuleSection tool=name kind=RuleKind::DenyIf arg_fields=arg_fields/>
             <div class="rule-section">
                 <div class="rule-section-head">
                     <h4>"limits"</h4>
