@@ -45,8 +45,6 @@ pub mod suggest;
 pub mod tools;
 pub mod trace;
 pub mod validate;
-#[cfg(feature = "wasm")]
-pub mod wasm;
 
 pub use decision::{CounterState, Decision, Explain, Outcome};
 pub use evaluate::{Call, DEFAULT_GRANT, Engine, LimitPlan, LimitRule, Plan, Policy, parse_policy};
