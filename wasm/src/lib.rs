@@ -21,6 +21,8 @@ mod gateway;
 #[cfg(feature = "tools")]
 mod tools;
 
+#[cfg(feature = "bench-serde-wasm-bindgen")]
+mod bench_swb;
 mod error;
 #[cfg(feature = "gateway")]
 pub mod read;
