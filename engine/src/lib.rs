@@ -29,46 +29,41 @@
 //! assert_eq!(&*d.rule, "(default deny)");
 //! ```
 
-pub mod args;
-pub mod condition;
-pub mod decision;
-pub mod evaluate;
-pub mod fuzzy;
-pub mod input_schema;
+// The pipeline, one folder per stage: `diagnostic ← json ← policy ← eval ← {trace, review} ←
+// advise` (see `docs/architecture.md`).
+mod advise;
+mod diagnostic;
+mod eval;
 pub mod json;
-pub mod limit;
-pub mod lint;
 pub mod policy;
 pub mod review;
-pub mod schema;
-pub mod suggest;
-pub mod tools;
 pub mod trace;
-pub mod validate;
 
-pub use decision::{CounterState, Decision, Explain, Outcome};
-pub use evaluate::{Call, DEFAULT_GRANT, Engine, LimitPlan, LimitRule, Plan, Policy, parse_policy};
-pub use limit::{CounterEntry, CounterSnapshot};
-pub use lint::{Warning, lint};
+// Module paths the CLI, the web app, the tests, the benchmarks and the fuzzer name
+// (`toolgate_engine::lint::CODES`, `toolgate_engine::args::read_arguments`, …).
+pub use advise::{input_schema, lint, suggest};
+pub use eval::{condition, evaluate};
+// Kept public on purpose: the window maths (`limit::check`, `used_before`) is what a host-side
+// counter store must reproduce, and the edit distance is the one "did you mean" of every tool.
+pub use diagnostic::fuzzy;
+pub use eval::limit;
+// The paths the wasm facade names (`decision::Reservation`, `tools::filter_tools`, …).
+pub use eval::{decision, tools};
+pub use json::args;
+pub use json::json_type_name;
+pub use policy::{schema, validate};
+
+pub use advise::lint::{Warning, lint};
+pub use advise::suggest::{ToolClass, classify, suggest};
+pub use eval::decision::{CounterState, Decision, Explain, Outcome};
+pub use eval::evaluate::{Call, DEFAULT_GRANT, Engine, LimitPlan, LimitRule, Plan, Policy, parse_policy};
+pub use eval::limit::{CounterEntry, CounterSnapshot};
+pub use eval::tools::{ToolInfo, filter_tools, parse_tool_list};
+pub use policy::schema::policy_schema;
+pub use policy::validate::{ValidationError, parse_policy_doc};
 pub use policy::{
     AllTools, Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
 };
-pub use schema::policy_schema;
-pub use suggest::{ToolClass, classify, suggest};
-pub use tools::{ToolInfo, filter_tools, parse_tool_list};
-pub use validate::{ValidationError, parse_policy_doc};
 
 /// The engine's version (the crate version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// The JSON type name of a value, as error messages spell it.
-pub fn json_type_name(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}

@@ -21,6 +21,7 @@ options:
   --redis <url>          keep counters in Redis, shared by every gateway that names the same server
   --redis-prefix <ns>    the namespace of this deployment's Redis keys, \`<ns>:{<grant>}:…\` (default tg):
                          gateways share counters only with the same --redis and --redis-prefix
+  --redis-timeout <ms>   a call whose Redis answer takes longer is refused (default 500)
   --shadow               decide and log, but forward every call
   --allow-host <name>    HTTP: also accept this Host name (repeatable; loopback names are accepted
                          when listening on loopback)
@@ -58,6 +59,7 @@ export function parseCommandLine(argv) {
         record: { type: 'string' },
         redis: { type: 'string' },
         'redis-prefix': { type: 'string' },
+        'redis-timeout': { type: 'string' },
         shadow: { type: 'boolean' },
         'upstream-url': { type: 'string' },
         'allow-host': { type: 'string', multiple: true },
@@ -103,6 +105,11 @@ export function parseCommandLine(argv) {
   if (v['max-sessions'] !== undefined) o.maxSessions = positiveInt('max-sessions', v['max-sessions']);
   if (v['max-sessions-per-grant'] !== undefined) o.maxSessionsPerGrant = positiveInt('max-sessions-per-grant', v['max-sessions-per-grant']);
   if (v.redis !== undefined && !/^(rediss?|unix):\/\//.test(v.redis)) throw new UsageError('--redis: expected redis://…, rediss://… or unix:///path');
+  if (v['redis-timeout'] !== undefined) {
+    if (v.redis === undefined) throw new UsageError('--redis-timeout needs --redis');
+    o.redisTimeoutMs = positiveInt('redis-timeout', v['redis-timeout']);
+    if (o.redisTimeoutMs > 60_000) throw new UsageError(`--redis-timeout: at most 60000 ms, found ${o.redisTimeoutMs}`);
+  }
   if (v['redis-prefix'] !== undefined) {
     if (v.redis === undefined) throw new UsageError('--redis-prefix needs --redis');
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v['redis-prefix'])) {

@@ -25,6 +25,7 @@ import { Session, connectClient } from './session.mjs';
  * @property {string} [record]          trace JSON Lines file (argument values included)
  * @property {string} [redis]           Redis URL
  * @property {string} [redisPrefix]     namespace of the Redis keys (default "tg")
+ * @property {number} [redisTimeoutMs]  how long a call waits for Redis before it is refused (default 500)
  * @property {boolean} [shadow]         decide and log, forward every call
  * @property {number} [timeoutMs]       upstream request timeout (reset by progress)
  * @property {number} [maxSessions]     HTTP sessions at most
@@ -38,7 +39,7 @@ export async function startGateway(o) {
   const holder = new PolicyHolder(o.policy);
   holder.watch({ files: o.watch !== false });
   const timeoutMs = o.timeoutMs ?? 60_000;
-  const store = o.redis ? new RedisStore(holder, o.redis, { markerTtlMs: 2 * timeoutMs + 10_000, prefix: o.redisPrefix ?? 'tg' }) : new MemoryStore(holder);
+  const store = o.redis ? new RedisStore(holder, o.redis, { markerTtlMs: 2 * timeoutMs + 10_000, prefix: o.redisPrefix ?? 'tg', commandTimeoutMs: o.redisTimeoutMs ?? 500 }) : new MemoryStore(holder);
   if (store.kind === 'redis') await store.connect();
   const audit = o.audit ? new JsonLines(o.audit) : null;
   const record = o.record ? new JsonLines(o.record) : null;

@@ -4,7 +4,7 @@
 // atomic Lua script that reads every counter of the call and — only if all of them fit — charges
 // each once (all-or-nothing across instances), then the engine's `finish` from the counts the
 // script read, so the decision is exactly the in-memory engine's (outcome, rule, message,
-// retry-after, counters). The slot semantics mirror engine/src/limit.rs (see STORE-CONTRACT.md):
+// retry-after, counters). The slot semantics mirror engine/src/eval/limit.rs (see STORE-CONTRACT.md):
 // one hash per (grant, counter) with fields `w` (window ms), `ws` (newest charged window start),
 // `used` and `prev` (the count of window `ws − w`).
 //
@@ -210,7 +210,7 @@ export class RedisStore {
     let timer;
     const deadline = new Promise((_, reject) => {
       timer = setTimeout(() => {
-        reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
+        reject(Object.assign(new Error(`timeout: no answer within ${this.commandTimeoutMs} ms`), { name: 'TimeoutError' }));
         const handled = pending.then(late, () => {}).finally(() => this.late.delete(handled));
         this.late.add(handled);
       }, this.commandTimeoutMs);

@@ -265,7 +265,7 @@ test('a stalled Redis (SIGSTOP) refuses the call at the deadline; the late reser
   const stalled = await store.decide(call(1));
   assert.equal(stalled.decision.outcome, 'deny');
   assert.equal(stalled.decision.rule, '(store unavailable)');
-  assert.match(stalled.decision.message, /timeout/);
+  assert.match(stalled.decision.message, /timeout: no answer within 300 ms/);
   assert.equal(stalled.ticket, null);
   redis.process.kill('SIGCONT');
   resumed = true;
@@ -324,6 +324,26 @@ test('--redis-prefix keeps deployments sharing one Redis apart: same grant, sepa
   assert.equal(await direct.hGet('staging:{team}:echoes', 'used'), '1');
   assert.equal(await direct.hGet(slotKey('team', 'echoes'), 'used'), '1');
   assert.deepEqual((await direct.keys('*:echoes')).sort(), ['staging:{team}:echoes', 'tg:{team}:echoes']);
+});
+
+test('--redis-timeout: a gateway refuses a call at its own deadline while Redis is stalled, and serves again after', async (t) => {
+  const dir = workdir(t);
+  const redis = await startRedis(t, dir);
+  const file = writeJson(join(dir, 'policy.json'), LIMITED(5));
+  const gw = await stdioGateway(['--policy', file, '--redis', redis.url, '--redis-timeout', '150', '--', process.execPath, EVERYTHING, 'stdio']);
+  t.after(() => gw.close());
+  let resumed = false;
+  t.after(() => {
+    if (!resumed) redis.process.kill('SIGCONT');
+  });
+  assert.equal(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'a' } })), 'Echo: a');
+  redis.process.kill('SIGSTOP');
+  const stalled = await gw.client.callTool({ name: 'echo', arguments: { message: 'b' } });
+  assert.equal(stalled._meta.toolgate.outcome, 'deny');
+  assert.match(text(stalled), /rate-limit store unavailable \(timeout: no answer within 150 ms\)/);
+  redis.process.kill('SIGCONT');
+  resumed = true;
+  assert.equal(text(await gw.client.callTool({ name: 'echo', arguments: { message: 'c' } })), 'Echo: c');
 });
 
 test('a settled call deletes its reservation marker in the background; a released one deletes it too; counters stay', async (t) => {

@@ -36,9 +36,10 @@
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::decision::{Decision, Outcome};
-use crate::evaluate::{Policy, RULE_DEFAULT_DENY, RULE_HIDDEN};
-use crate::policy::{DefaultAction, pointer};
+use crate::eval::decision::{Decision, Outcome};
+use crate::eval::evaluate::{Policy, RULE_DEFAULT_DENY, RULE_HIDDEN};
+use crate::json::pointer;
+use crate::policy::DefaultAction;
 
 /// Label of a tool entry (calls allowed).
 pub const RULE_ALLOWED: &str = "(allowed)";
@@ -154,7 +155,7 @@ impl CoverageTally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::parse_policy;
+    use crate::eval::evaluate::parse_policy;
     use crate::trace::{parse_trace, simulate};
 
     fn hits(policy: &str, trace: &str) -> Coverage {

@@ -25,11 +25,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::Decision;
-use crate::evaluate::{Engine, Policy};
-use crate::policy::{DefaultAction, Limit, PolicyDoc, RequireEntry, Rule, pointer};
+use crate::eval::decision::Decision;
+use crate::eval::evaluate::{Engine, Policy};
+use crate::json::pointer;
+use crate::policy::validate::ValidationError;
+use crate::policy::{DefaultAction, Limit, PolicyDoc, RequireEntry, Rule};
 use crate::trace::{Summary, TraceCall, parse_trace, step};
-use crate::validate::ValidationError;
 
 /// The rule-level difference of two documents: pointers of entries added (into the new
 /// document), removed (into the old one) and changed (into the new one), in document order.
@@ -274,8 +275,8 @@ pub fn diff_text(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decision::Outcome;
-    use crate::evaluate::parse_policy;
+    use crate::eval::decision::Outcome;
+    use crate::eval::evaluate::parse_policy;
 
     fn policy(text: &str) -> Policy {
         parse_policy(text).unwrap().unwrap()

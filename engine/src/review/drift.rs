@@ -22,9 +22,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::lint::Warning;
-use crate::policy::{DefaultAction, PolicyDoc, pointer};
-use crate::tools::ToolInfo;
+use crate::advise::lint::Warning;
+use crate::eval::tools::ToolInfo;
+use crate::json::pointer;
+use crate::policy::{DefaultAction, PolicyDoc};
 
 /// Lint code: a tool that appeared is allowed by `default: "allow"`, with no rule.
 pub const NEW_TOOL_ALLOWED_BY_DEFAULT: &str = "new-tool-allowed-by-default";
@@ -208,8 +209,8 @@ pub fn tool_drift(doc: Option<&PolicyDoc>, before: &[ToolInfo], after: &[ToolInf
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::parse_policy;
-    use crate::tools::parse_tool_list;
+    use crate::eval::evaluate::parse_policy;
+    use crate::eval::tools::parse_tool_list;
 
     #[test]
     fn tools_that_appear_disappear_or_change_are_reported_with_their_treatment() {

@@ -28,14 +28,14 @@
 use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
 
-use crate::decision::{Decision, Outcome};
-use crate::evaluate::Policy;
-use crate::fuzzy::did_you_mean;
+use crate::diagnostic::fuzzy::did_you_mean;
+use crate::eval::decision::{Decision, Outcome};
+use crate::eval::evaluate::Policy;
+use crate::json::escape_pointer_segment;
 use crate::json::{self, Kind, LineIndex, Member, Node};
-use crate::policy::escape_pointer_segment;
+use crate::policy::validate::ValidationError;
 use crate::review::coverage::{Coverage, CoverageTally};
 use crate::trace::{TraceCall, parse_trace, simulate_with};
-use crate::validate::ValidationError;
 
 /// What a call is expected to get: the outcome, and optionally the exact rule and message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -526,7 +526,7 @@ pub fn parse_tests(text: &str) -> Result<Vec<TestCase>, Vec<ValidationError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::parse_policy;
+    use crate::eval::evaluate::parse_policy;
 
     const POLICY: &str = r#"{"version":"1","default":"deny","tools":{"refund":{
         "deny_if":[{"conditions":[{"path":"args.amount","op":"gt","value":100}],"on_deny":"too much"}],

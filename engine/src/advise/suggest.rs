@@ -42,8 +42,8 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::eval::tools::ToolInfo;
 use crate::policy::{DefaultAction, Limit, PolicyDoc, Rule, ToolRules, Window};
-use crate::tools::ToolInfo;
 
 /// What a tool does, as far as a starter policy cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

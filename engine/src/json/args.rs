@@ -3,7 +3,7 @@
 //! `args_json` as given).
 //!
 //! Three kinds of arguments are refused with a deny decision (rule `(invalid arguments)`,
-//! [`crate::evaluate::RULE_INVALID_ARGUMENTS`]) instead of being decided:
+//! [`crate::eval::evaluate::RULE_INVALID_ARGUMENTS`]) instead of being decided:
 //! - **duplicate keys** at any depth: parsers disagree on which one wins (the engine's took the
 //!   last, many servers take the first), so the engine could check one value while the server
 //!   runs another;
@@ -17,8 +17,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::json::escape_pointer_segment;
 use crate::json::{Kind, Node, SyntaxError};
-use crate::policy::escape_pointer_segment;
 
 /// Longest argument text accepted, in bytes of UTF-8 (1 MiB).
 pub const MAX_ARGUMENT_BYTES: usize = 1 << 20;

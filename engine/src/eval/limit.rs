@@ -218,7 +218,7 @@ impl Counters {
     }
 
     /// Charges one call to every counter of an allowed decision (one grant lookup).
-    pub fn charge_all(&mut self, states: &[crate::decision::CounterState]) {
+    pub fn charge_all(&mut self, states: &[crate::eval::decision::CounterState]) {
         let Some(first) = states.first() else { return };
         let slots = match self.by_grant.get_mut(&*first.grant) {
             Some(s) => s,

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
-use crate::evaluate::Policy;
+use crate::eval::evaluate::Policy;
+use crate::json::escape_pointer_segment;
 use crate::json::{self, Kind, LineIndex, Member, Node};
-use crate::policy::escape_pointer_segment;
-use crate::validate::ValidationError;
+use crate::policy::validate::ValidationError;
 
 /// One tool of a `tools/list` result, as lint and suggest read it.
 #[derive(Debug, Clone, PartialEq)]

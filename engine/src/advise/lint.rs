@@ -25,12 +25,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::condition::json_eq;
-use crate::fuzzy::did_you_mean;
-use crate::input_schema::{Facts, Found, InputSchema, JsonType, Lookup, name_list, show, value_list};
-use crate::policy::{Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, ToolRules, pointer};
-use crate::tools::ToolInfo;
-use crate::validate::parse_path;
+use crate::advise::input_schema::{Facts, Found, InputSchema, JsonType, Lookup, name_list, show, value_list};
+use crate::diagnostic::fuzzy::did_you_mean;
+use crate::eval::condition::json_eq;
+use crate::eval::tools::ToolInfo;
+use crate::json::pointer;
+use crate::policy::path::parse_path;
+use crate::policy::{Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, ToolRules};
 
 /// `tools` key or `hide` entry not in the tool list.
 pub const UNKNOWN_TOOL: &str = "unknown-tool";
@@ -470,7 +471,7 @@ impl<'a> Linter<'a> {
                 format!(
                     "`{op}` value `{}` is {}, but `{path}` is {} in the input schema of `{tool}`",
                     show(v),
-                    crate::json_type_name(v),
+                    crate::json::json_type_name(v),
                     facts.describe()
                 ),
                 help,

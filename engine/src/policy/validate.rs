@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::fuzzy::did_you_mean;
+use crate::diagnostic::fuzzy::did_you_mean;
+use crate::json::escape_pointer_segment;
 use crate::json::{self, Kind, LineIndex, Member, Node};
+use crate::policy::path::parse_path;
 use crate::policy::{
     AllTools, Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
-    escape_pointer_segment,
 };
 
 /// At most this many errors are reported for one document (a 5 MB policy of typos stays readable).
@@ -73,7 +74,7 @@ pub fn validate_node(root: &Node, idx: Option<&LineIndex<'_>>) -> Result<Option<
         idx,
         errors: Vec::new(),
         counters: HashMap::new(),
-        regex_budget: crate::condition::POLICY_REGEX_BUDGET,
+        regex_budget: crate::policy::regex::POLICY_REGEX_BUDGET,
     };
     let doc = v.document(root);
     match doc {
@@ -85,22 +86,6 @@ pub fn validate_node(root: &Node, idx: Option<&LineIndex<'_>>) -> Result<Option<
             Err(v.errors)
         }
     }
-}
-
-/// Checks a path `args.<seg>(.<seg>)*`, returning the segments after `args`.
-pub fn parse_path(path: &str) -> Result<Vec<String>, String> {
-    let Some(rest) = path.strip_prefix("args.") else {
-        return Err(if path == "args" {
-            "path `args` names no argument: write `args.<name>`".to_string()
-        } else {
-            format!("path `{path}` must start with `args.`")
-        });
-    };
-    let segs: Vec<String> = rest.split('.').map(str::to_string).collect();
-    if segs.iter().any(String::is_empty) {
-        return Err(format!("path `{path}` has an empty segment"));
-    }
-    Ok(segs)
 }
 
 const ROOT_KEYS: &[&str] = &["$schema", "version", "default", "hide", "all_tools", "tools"];
@@ -116,7 +101,7 @@ struct Validator<'i, 't> {
     errors: Vec<ValidationError>,
     /// counter name → (window, pointer of its first declaration)
     counters: HashMap<String, (Window, String)>,
-    /// What is left of [`crate::condition::POLICY_REGEX_BUDGET`] for the patterns still to come.
+    /// What is left of [`crate::policy::regex::POLICY_REGEX_BUDGET`] for the patterns still to come.
     regex_budget: usize,
 }
 
@@ -766,7 +751,7 @@ impl Validator<'_, '_> {
     fn check_value(&mut self, op: Op, node: &Node) -> Result<(), (String, Option<String>)> {
         check_value(op, node).map_err(|m| (m, None))?;
         let (Op::Regex, Kind::String(p)) = (op, &node.kind) else { return Ok(()) };
-        use crate::condition::{POLICY_REGEX_BUDGET, REGEX_SIZE_LIMIT, compile_regex, compile_regex_within};
+        use crate::policy::regex::{POLICY_REGEX_BUDGET, REGEX_SIZE_LIMIT, compile_regex, compile_regex_within};
         match compile_regex_within(p, self.regex_budget) {
             Ok(pattern) => {
                 self.regex_budget = self.regex_budget.saturating_sub(pattern.size);

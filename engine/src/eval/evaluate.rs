@@ -5,11 +5,12 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde_json::{Map, Value};
 
-use crate::condition::CompiledCondition;
-use crate::decision::{CounterState, Decision, Explain, Outcome, Reservation};
-use crate::limit::{self, CounterSnapshot, Counters, WindowCheck};
-use crate::policy::{DefaultAction, Limit, PolicyDoc, RequireEntry, Rule, Window, escape_pointer_segment, pointer};
-use crate::validate::{ValidationError, parse_policy_doc};
+use crate::eval::condition::CompiledCondition;
+use crate::eval::decision::{CounterState, Decision, Explain, Outcome, Reservation};
+use crate::eval::limit::{self, CounterSnapshot, Counters, WindowCheck};
+use crate::json::{escape_pointer_segment, pointer};
+use crate::policy::validate::{ValidationError, parse_policy_doc};
+use crate::policy::{DefaultAction, Limit, PolicyDoc, RequireEntry, Rule, Window};
 
 /// Rule id of a call refused because no policy is attached.
 pub const RULE_NO_POLICY: &str = "(no policy)";
@@ -282,7 +283,7 @@ impl Policy {
                     format!(
                         "Arguments of tool \"{}\" must be a JSON object, not {}",
                         call.tool,
-                        crate::json_type_name(other)
+                        crate::json::json_type_name(other)
                     )
                     .into(),
                 ));
@@ -487,7 +488,7 @@ fn compile_limit(l: &Limit, base: &str, index: usize) -> LimitRule {
     }
 }
 
-/// The decision for a call whose arguments were refused before any rule ([`crate::args`]):
+/// The decision for a call whose arguments were refused before any rule ([`crate::json::args`]):
 /// deny, rule `(invalid arguments)`, with the reason. Independent of the policy and counters.
 pub fn refused_arguments(message: &str) -> Decision {
     refusal(Outcome::Deny, Arc::from(RULE_INVALID_ARGUMENTS), None, Arc::from(message))
@@ -529,7 +530,7 @@ fn rule_refusal(r: &CompiledRule, args: &Map<String, Value>) -> Decision {
                 path: c.path.clone(),
                 op: c.op,
                 expected: c.value.clone(),
-                actual: actual.map_or(Value::Null, |v| crate::condition::clone_capped(v, crate::json::MAX_DEPTH)),
+                actual: actual.map_or(Value::Null, |v| crate::eval::condition::clone_capped(v, crate::json::MAX_DEPTH)),
                 holds: c.holds_for(actual),
             }
         })
