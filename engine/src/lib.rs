@@ -40,8 +40,6 @@ pub mod json;
 pub mod policy;
 pub mod review;
 pub mod trace;
-#[cfg(feature = "wasm")]
-pub mod wasm;
 
 // Module paths the CLI, the web app, the tests, the benchmarks and the fuzzer name
 // (`toolgate_engine::lint::CODES`, `toolgate_engine::args::read_arguments`, …).
