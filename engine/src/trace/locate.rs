@@ -1,3 +1,7 @@
+//! The locating reader: entries read from the span-keeping parser's tree, every problem reported
+//! with its pointer, line and column ([`Errors`]); the three entry forms (call, JSON-RPC message,
+//! recorded wire line) and their fields.
+
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
