@@ -684,15 +684,15 @@ fn read_decision(v: &Value) -> Result<Decision, EngineError> {
         let base = format!("/counters/{i}");
         let c = expect_object(KIND, &base, item, "a counter")?;
         counters.push(CounterState {
-            counter: Arc::from(string_field(KIND, &base, c, "counter")?),
-            grant: Arc::from(string_field(KIND, &base, c, "grant")?),
+            counter: string_field(KIND, &base, c, "counter")?.into(),
+            grant: string_field(KIND, &base, c, "grant")?.into(),
             window: window_field(KIND, &base, c)?,
             window_start_ms: u64_field(KIND, &base, c, "window_start_ms")?,
             used: u64_field(KIND, &base, c, "used")?,
             max: u64_field(KIND, &base, c, "max")?,
         });
     }
-    let empty: Arc<str> = Arc::from("");
+    let empty = crate::decision::SmolStr::default();
     Ok(Decision {
         outcome,
         rule: empty.clone(),

@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
+use smol_str::SmolStr;
 
 use crate::policy::path::parse_path;
 pub use crate::policy::regex::MAX_SUBJECT_BYTES;
@@ -14,13 +15,13 @@ use crate::policy::{Condition, Op, Operand as OperandKind};
 #[derive(Debug, Clone)]
 pub struct CompiledCondition {
     /// The path as written (`args.amount`).
-    pub path: Arc<str>,
+    pub path: SmolStr,
     /// Segments after `args`.
     pub segments: Box<[Box<str>]>,
     /// The operator.
     pub op: Op,
-    /// The operand as written.
-    pub value: Value,
+    /// The operand as written (shared with the explanations that show it).
+    pub value: Arc<Value>,
     operand: Operand,
     /// `<path>-<op>`: this condition's part of a rule id.
     pub id: String,
@@ -49,10 +50,10 @@ impl CompiledCondition {
             _ => return Err(c.op.operand_error()),
         };
         Ok(CompiledCondition {
-            path: Arc::from(c.path.as_str()),
+            path: SmolStr::new(&c.path),
             segments,
             op: c.op,
-            value: c.value.clone(),
+            value: Arc::new(c.value.clone()),
             operand,
             id: format!("{}-{}", c.path, c.op),
             undecided: false,
@@ -112,7 +113,7 @@ impl CompiledCondition {
             (Operand::Any, Op::Neq) => !json_eq(actual, &self.value),
             (Operand::Any, Op::In) => self.value.as_array().is_some_and(|xs| xs.iter().any(|x| json_eq(actual, x))),
             (Operand::Any, Op::NotIn) => self.value.as_array().is_some_and(|xs| !xs.iter().any(|x| json_eq(actual, x))),
-            (Operand::Any, Op::Contains) => match (actual, &self.value) {
+            (Operand::Any, Op::Contains) => match (actual, &*self.value) {
                 (Value::String(a), Value::String(v)) => a.contains(v.as_str()),
                 (Value::Array(items), v) => items.iter().any(|x| json_eq(x, v)),
                 _ => false,

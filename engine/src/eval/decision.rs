@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+pub use smol_str::SmolStr;
 
 use crate::policy::{Op, Window};
 
@@ -46,11 +47,11 @@ impl std::fmt::Display for Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explain {
     /// The condition's path, e.g. `args.amount`.
-    pub path: Arc<str>,
+    pub path: SmolStr,
     /// The operator.
     pub op: Op,
-    /// The condition's value.
-    pub expected: Value,
+    /// The condition's value (shared with the compiled policy: an explanation copies no operand).
+    pub expected: Arc<Value>,
     /// The argument's value, `null` when absent.
     pub actual: Value,
     /// Whether the condition held.
@@ -61,9 +62,9 @@ pub struct Explain {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CounterState {
     /// Counter name.
-    pub counter: Arc<str>,
+    pub counter: SmolStr,
     /// Caller identity.
-    pub grant: Arc<str>,
+    pub grant: SmolStr,
     /// The counter's window.
     pub window: Window,
     /// Start of the window the call fell in (Unix ms, UTC).
@@ -104,16 +105,21 @@ impl Reservation {
 }
 
 /// The decision for one `tools/call` (shape of `interfaces.md` § Decision).
+///
+/// Its strings are [`SmolStr`]s: up to 23 bytes stored inline, longer ones shared with the
+/// compiled policy. Making a decision copies short names and shares long ones, so the usual
+/// decision touches no reference count (each `Arc` clone is an atomic operation, and they were
+/// most of the cost of `evaluate`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Decision {
     /// allow | deny | hidden | rate_limited.
     pub outcome: Outcome,
     /// Rule id (`""` for allow, `(no policy)`, `(hidden)`, `(default deny)`, or a pointer-like id).
-    pub rule: Arc<str>,
+    pub rule: SmolStr,
     /// Pointer to the deciding policy entry, `null` when no entry decided.
-    pub pointer: Option<Arc<str>>,
+    pub pointer: Option<SmolStr>,
     /// The entry's `on_deny`, or the default message (`""` for allow).
-    pub message: Arc<str>,
+    pub message: SmolStr,
     /// Milliseconds until the refusing window ends (rate_limited only).
     pub retry_after_ms: Option<u64>,
     /// The conditions evaluated for the deciding entry.

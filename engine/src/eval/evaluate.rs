@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::{Map, Value};
+use smol_str::SmolStr;
 
 use crate::eval::condition::CompiledCondition;
 use crate::eval::decision::{CounterState, Decision, Explain, Outcome, Reservation};
-use crate::eval::limit::{self, CounterSnapshot, Counters, WindowCheck};
+use crate::eval::limit::{self, CounterSnapshot, Counters, Slots, WindowCheck};
 use crate::json::{escape_pointer_segment, pointer};
 use crate::policy::validate::{ValidationError, parse_policy_doc};
 use crate::policy::{DefaultAction, Limit, PolicyDoc, RequireEntry, Rule, Window};
@@ -64,9 +65,9 @@ impl<'a> Call<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledRule {
     conditions: Vec<CompiledCondition>,
-    pub(crate) rule: Arc<str>,
-    pub(crate) pointer: Arc<str>,
-    message: Arc<str>,
+    pub(crate) rule: SmolStr,
+    pub(crate) pointer: SmolStr,
+    message: SmolStr,
 }
 
 /// One compiled `limits` entry: what step 6 checks, and what a [`LimitPlan`] hands to a host-side
@@ -92,9 +93,41 @@ pub(crate) struct CompiledTool {
     pub(crate) require: Vec<CompiledRule>,
     pub(crate) deny_if: Vec<CompiledRule>,
     pub(crate) limits: Vec<LimitRule>,
-    /// For each limit of `limits` then `all_tools`: the counter name's [`limit::counter_hash`],
-    /// and whether it is the first limit naming that counter (the one charged).
-    keys: Box<[(u64, bool)]>,
+    /// For each limit of `limits` then `all_tools`: what a decision needs of it, computed once.
+    keys: Box<[LimitKey]>,
+    /// The refusal message when `hide` names this tool (tools only hidden have an entry too,
+    /// so one lookup decides steps 2 and 3).
+    hidden: Option<SmolStr>,
+}
+
+/// What a decision needs of one limit, prepared when the policy is compiled: the counter name's
+/// [`limit::counter_hash`] (its slot is found without hashing the name), whether it is the first
+/// limit naming that counter (the one shown and charged), and the strings a decision copies.
+#[derive(Debug, Clone)]
+struct LimitKey {
+    hash: u64,
+    first: bool,
+    labels: LimitLabels,
+}
+
+/// A limit's strings as a [`Decision`] holds them.
+#[derive(Debug, Clone)]
+struct LimitLabels {
+    counter: SmolStr,
+    rule: SmolStr,
+    pointer: SmolStr,
+    message: SmolStr,
+}
+
+impl LimitLabels {
+    fn of(l: &LimitRule) -> Self {
+        LimitLabels {
+            counter: SmolStr::new(&*l.counter),
+            rule: SmolStr::new(&*l.rule),
+            pointer: SmolStr::new(&*l.pointer),
+            message: SmolStr::new(&*l.message),
+        }
+    }
 }
 
 impl CompiledTool {
@@ -103,9 +136,21 @@ impl CompiledTool {
         self.keys = all
             .iter()
             .enumerate()
-            .map(|(i, l)| (limit::counter_hash(&l.counter), first_of_name(all.get(..i), l)))
+            .map(|(i, l)| LimitKey {
+                hash: limit::counter_hash(&l.counter),
+                first: first_of_name(all.get(..i), l),
+                labels: LimitLabels::of(l),
+            })
             .collect();
         self
+    }
+
+    /// Every limit that applies, in order (the tool's, then `all_tools`'), with its key.
+    fn limits_with_keys<'t>(
+        &'t self,
+        all_tools: &'t [LimitRule],
+    ) -> impl Iterator<Item = (&'t LimitRule, &'t LimitKey)> {
+        self.limits.iter().chain(all_tools).zip(self.keys.iter())
     }
 }
 
@@ -119,30 +164,10 @@ fn first_of_name<L: std::borrow::Borrow<LimitRule>>(before: Option<&[L]>, l: &Li
 pub struct Policy {
     doc: PolicyDoc,
     hide_all: bool,
-    hidden: HashSet<Box<str>>,
+    /// Every tool named in `tools` or `hide`.
     pub(crate) tools: HashMap<Box<str>, CompiledTool>,
     unlisted: CompiledTool,
     pub(crate) all_tools: Vec<LimitRule>,
-    labels: Labels,
-}
-
-#[derive(Debug, Clone)]
-struct Labels {
-    empty: Arc<str>,
-    hidden: Arc<str>,
-    default_deny: Arc<str>,
-    invalid_arguments: Arc<str>,
-}
-
-impl Default for Labels {
-    fn default() -> Self {
-        Labels {
-            empty: Arc::from(""),
-            hidden: Arc::from(RULE_HIDDEN),
-            default_deny: Arc::from(RULE_DEFAULT_DENY),
-            invalid_arguments: Arc::from(RULE_INVALID_ARGUMENTS),
-        }
-    }
 }
 
 /// Parses and validates policy text. `Ok(None)` is the document `null` (no policy attached).
@@ -216,15 +241,17 @@ impl Policy {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let hide = checked.hide.clone().unwrap_or_default();
+        let hide = checked.hide.as_deref().unwrap_or_default();
+        for name in hide.iter().filter(|h| *h != "*") {
+            tools.entry(Box::from(name.as_str())).or_default().hidden =
+                Some(tool_message("Tool \"", name, "\" is hidden by policy"));
+        }
         let tools = tools.into_iter().map(|(name, t)| (name, t.with_keys(&all_tools))).collect();
         Ok(Policy {
             hide_all: hide.iter().any(|h| h == "*"),
-            hidden: hide.into_iter().map(String::into_boxed_str).collect(),
             tools,
             unlisted: CompiledTool::default().with_keys(&all_tools),
             all_tools,
-            labels: Labels::default(),
             doc: checked,
         })
     }
@@ -236,7 +263,7 @@ impl Policy {
 
     /// Whether `tools/list` shows this tool (not hidden by name or by `"*"`).
     pub fn is_visible(&self, tool: &str) -> bool {
-        !(self.hide_all || self.hidden.contains(tool))
+        !(self.hide_all || self.tools.get(tool).is_some_and(|t| t.hidden.is_some()))
     }
 
     /// Steps 2–5: the tool's compiled rules when the call passes hidden, default, argument,
@@ -250,23 +277,27 @@ impl Policy {
     )]
     fn screen(&self, call: &Call<'_>) -> Result<&CompiledTool, Decision> {
         // Step 2: hidden.
-        if !self.is_visible(call.tool) {
+        let entry = self.tools.get(call.tool);
+        if self.hide_all {
             return Err(refusal(
                 Outcome::Hidden,
-                self.labels.hidden.clone(),
+                SmolStr::new_static(RULE_HIDDEN),
                 None,
-                format!("Tool \"{}\" is hidden by policy", call.tool).into(),
+                tool_message("Tool \"", call.tool, "\" is hidden by policy"),
             ));
         }
+        if let Some(message) = entry.and_then(|t| t.hidden.as_ref()) {
+            return Err(refusal(Outcome::Hidden, SmolStr::new_static(RULE_HIDDEN), None, message.clone()));
+        }
         // Step 3: unlisted tool.
-        let tool = match self.tools.get(call.tool) {
+        let tool = match entry {
             Some(t) => t,
             None if self.doc.default == DefaultAction::Deny => {
                 return Err(refusal(
                     Outcome::Deny,
-                    self.labels.default_deny.clone(),
+                    SmolStr::new_static(RULE_DEFAULT_DENY),
                     None,
-                    format!("Tool \"{}\" is not permitted by policy", call.tool).into(),
+                    tool_message("Tool \"", call.tool, "\" is not permitted by policy"),
                 ));
             }
             None => &self.unlisted,
@@ -278,7 +309,7 @@ impl Policy {
             Some(other) => {
                 return Err(refusal(
                     Outcome::Deny,
-                    self.labels.invalid_arguments.clone(),
+                    SmolStr::new_static(RULE_INVALID_ARGUMENTS),
                     None,
                     format!(
                         "Arguments of tool \"{}\" must be a JSON object, not {}",
@@ -311,18 +342,56 @@ impl Policy {
             Ok(t) => t,
             Err(d) => return d,
         };
-        let n = tool.limits.len() + self.all_tools.len();
-        if n == 0 {
-            return allow(self.labels.empty.clone(), Vec::new());
+        if tool.keys.is_empty() {
+            return allow(Vec::new());
         }
-        let found = counters.slots(call.grant);
-        let grant: Arc<str> = found.map_or_else(|| Arc::from(call.grant), |(k, _)| Arc::clone(k));
-        let slots = found.map(|(_, m)| m);
-        let limits = tool.limits.iter().chain(&self.all_tools).zip(tool.keys.iter()).map(|(l, &(hash, first))| {
-            let slot = slots.and_then(|m| m.find(hash, &l.counter)).copied();
-            (l, first, limit::used_before(slot, l.window, l.max, call.at_ms))
+        match counters.slots(call.grant) {
+            Some((grant, slots)) => self.decide_limits(tool, Some(slots), grant.clone(), call.at_ms),
+            None => self.decide_limits(tool, None, SmolStr::new(call.grant), call.at_ms),
+        }
+    }
+
+    /// Steps 6–7 for a call that passed steps 2–5, against its grant's slots (`None`: the grant
+    /// has no counters yet).
+    #[inline(always)]
+    fn decide_limits(&self, tool: &CompiledTool, slots: Option<&Slots>, grant: SmolStr, at_ms: u64) -> Decision {
+        let limits = tool.limits_with_keys(&self.all_tools).map(|(l, key)| {
+            let slot = slots.and_then(|m| m.find(key.hash, &l.counter)).copied();
+            (l, &key.labels, key.first, limit::used_before(slot, l.window, l.max, at_ms))
         });
-        limit_step(limits, n, grant, call.at_ms, &self.labels.empty)
+        limit_step(limits, tool.keys.len(), grant, at_ms)
+    }
+
+    /// Decides a call and, when it is allowed, charges its counters: one lookup of the tool and
+    /// one of the grant; counter slots are found by the hashes computed at compile time.
+    fn evaluate(&self, counters: &mut Counters, call: &Call<'_>) -> Decision {
+        let tool = match self.screen(call) {
+            Ok(t) => t,
+            Err(d) => return d,
+        };
+        if tool.keys.is_empty() {
+            return allow(Vec::new());
+        }
+        let (d, slots) = match counters.slots_mut(call.grant) {
+            Some((grant, slots)) => (self.decide_limits(tool, Some(slots), grant.clone(), call.at_ms), Some(slots)),
+            None => (self.decide_limits(tool, None, SmolStr::new(call.grant), call.at_ms), None),
+        };
+        if d.outcome == Outcome::Allow
+            && let Some(first) = d.counters.first()
+        {
+            let slots = match slots {
+                Some(s) => s,
+                None => counters.add_grant(first.grant.clone()),
+            };
+            // `d.counters` holds one state per first-of-its-name limit, in the same order.
+            let charges = tool
+                .limits_with_keys(&self.all_tools)
+                .filter(|(_, key)| key.first)
+                .zip(&d.counters)
+                .map(|((l, key), s)| (key.hash, &l.counter, s.window, s.window_start_ms));
+            limit::charge_hashed(slots, charges);
+        }
+        d
     }
 
     /// Steps 2–5 of a call, and the limits step 6 must check (see [`Plan`]). Reads no counters.
@@ -332,7 +401,7 @@ impl Policy {
             Err(d) => return Plan::Final(d),
         };
         if tool.limits.is_empty() && self.all_tools.is_empty() {
-            return Plan::Final(allow(self.labels.empty.clone(), Vec::new()));
+            return Plan::Final(allow(Vec::new()));
         }
         Plan::Reserve(LimitPlan {
             tool: Arc::from(call.tool),
@@ -349,27 +418,26 @@ impl Policy {
 /// ([`limit::used_before`]); the in-memory path and [`LimitPlan::finish`] both decide here.
 #[inline(always)]
 fn limit_step<'l>(
-    limits: impl Iterator<Item = (&'l LimitRule, bool, u64)>,
+    limits: impl Iterator<Item = (&'l LimitRule, &'l LimitLabels, bool, u64)>,
     n: usize,
-    grant: Arc<str>,
+    grant: SmolStr,
     at_ms: u64,
-    empty: &Arc<str>,
 ) -> Decision {
     let mut states: Vec<CounterState> = Vec::with_capacity(n);
-    let mut refused: Option<(&LimitRule, u64)> = None;
-    for (l, first, used) in limits {
+    let mut refused: Option<(&LimitLabels, u64)> = None;
+    for (l, labels, first, used) in limits {
         let (window_start, used) = match limit::verdict(l.window, l.max, at_ms, used) {
             WindowCheck::Fits { window_start, used } => (window_start, used),
             WindowCheck::Full { window_start, used, retry_after_ms } => {
                 if refused.is_none() {
-                    refused = Some((l, retry_after_ms));
+                    refused = Some((labels, retry_after_ms));
                 }
                 (window_start, used)
             }
         };
         if first {
             states.push(CounterState {
-                counter: l.counter.clone(),
+                counter: labels.counter.clone(),
                 grant: grant.clone(),
                 window: l.window,
                 window_start_ms: window_start,
@@ -388,7 +456,7 @@ fn limit_step<'l>(
     for s in &mut states {
         s.used = s.used.saturating_add(1);
     }
-    allow(empty.clone(), states)
+    allow(states)
 }
 
 /// What a call needs from the counters, decided without them ([`Engine::plan`]).
@@ -438,13 +506,11 @@ impl LimitPlan {
         if used.len() != self.limits.len() {
             return Err(format!("expected {} counts (one per limit), found {}", self.limits.len(), used.len()));
         }
-        let empty: Arc<str> = Arc::from("");
-        let limits = self
-            .limits
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l, first_of_name(self.limits.get(..i), l), used.get(i).copied().unwrap_or(l.max)));
-        Ok(limit_step(limits, self.limits.len(), self.grant.clone(), self.at_ms, &empty))
+        let labels: Vec<LimitLabels> = self.limits.iter().map(LimitLabels::of).collect();
+        let limits = self.limits.iter().zip(&labels).enumerate().map(|(i, (l, labels))| {
+            (l, labels, first_of_name(self.limits.get(..i), l), used.get(i).copied().unwrap_or(l.max))
+        });
+        Ok(limit_step(limits, self.limits.len(), SmolStr::new(&*self.grant), self.at_ms))
     }
 }
 
@@ -468,9 +534,9 @@ fn compile_rule(rule: &Rule, base: &str, kind: &str, index: usize, id: &str) -> 
     };
     Ok(CompiledRule {
         conditions,
-        rule: Arc::from(rule_ptr),
-        pointer: Arc::from(format!("{base}/{kind}/{index}")),
-        message: Arc::from(message),
+        rule: SmolStr::from(rule_ptr),
+        pointer: SmolStr::from(format!("{base}/{kind}/{index}")),
+        message: SmolStr::from(message),
     })
 }
 
@@ -491,10 +557,20 @@ fn compile_limit(l: &Limit, base: &str, index: usize) -> LimitRule {
 /// The decision for a call whose arguments were refused before any rule ([`crate::json::args`]):
 /// deny, rule `(invalid arguments)`, with the reason. Independent of the policy and counters.
 pub fn refused_arguments(message: &str) -> Decision {
-    refusal(Outcome::Deny, Arc::from(RULE_INVALID_ARGUMENTS), None, Arc::from(message))
+    refusal(Outcome::Deny, SmolStr::new_static(RULE_INVALID_ARGUMENTS), None, SmolStr::new(message))
 }
 
-fn refusal(outcome: Outcome, rule: Arc<str>, pointer: Option<Arc<str>>, message: Arc<str>) -> Decision {
+/// `<before><tool><after>`, e.g. `Tool "x" is hidden by policy`, in one allocation (two for a
+/// message longer than [`SmolStr`] keeps inline).
+fn tool_message(before: &str, tool: &str, after: &str) -> SmolStr {
+    let mut s = String::with_capacity(before.len() + tool.len() + after.len());
+    s.push_str(before);
+    s.push_str(tool);
+    s.push_str(after);
+    SmolStr::from(s)
+}
+
+fn refusal(outcome: Outcome, rule: SmolStr, pointer: Option<SmolStr>, message: SmolStr) -> Decision {
     Decision {
         outcome,
         rule,
@@ -507,17 +583,22 @@ fn refusal(outcome: Outcome, rule: Arc<str>, pointer: Option<Arc<str>>, message:
     }
 }
 
-fn allow(empty: Arc<str>, counters: Vec<CounterState>) -> Decision {
+fn allow(counters: Vec<CounterState>) -> Decision {
     Decision {
         outcome: Outcome::Allow,
-        rule: empty.clone(),
+        rule: SmolStr::default(),
         pointer: None,
-        message: empty,
+        message: SmolStr::default(),
         retry_after_ms: None,
         explain: Vec::new(),
         counters,
         reservation: None,
     }
+}
+
+/// The refusal of a call when no policy is attached.
+fn no_policy() -> Decision {
+    refusal(Outcome::Deny, SmolStr::new_static(RULE_NO_POLICY), None, SmolStr::new_static(MESSAGE_NO_POLICY))
 }
 
 fn rule_refusal(r: &CompiledRule, args: &Map<String, Value>) -> Decision {
@@ -529,7 +610,7 @@ fn rule_refusal(r: &CompiledRule, args: &Map<String, Value>) -> Decision {
             Explain {
                 path: c.path.clone(),
                 op: c.op,
-                expected: c.value.clone(),
+                expected: Arc::clone(&c.value),
                 actual: actual.map_or(Value::Null, |v| crate::eval::condition::clone_capped(v, crate::json::MAX_DEPTH)),
                 holds: c.holds_for(actual),
             }
@@ -545,8 +626,6 @@ fn rule_refusal(r: &CompiledRule, args: &Map<String, Value>) -> Decision {
 pub struct Engine {
     policy: Option<Arc<Policy>>,
     counters: Counters,
-    no_policy_rule: Arc<str>,
-    no_policy_message: Arc<str>,
     /// This engine's id in its reservations (unique in the process).
     instance: u64,
     /// The sequence number of the next charge.
@@ -564,7 +643,7 @@ static ENGINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new
 pub const MAX_REMEMBERED_RELEASES: usize = 100_000;
 
 /// One charge of a released decision: `(grant, counter, window, window start, used after)`.
-type Charge = (Arc<str>, Arc<str>, Window, u64, u64);
+type Charge = (SmolStr, SmolStr, Window, u64, u64);
 
 /// What makes `release` once-only: every released decision, by content, with how it was
 /// identified. Entries are swept once the counters no longer know any of their windows (a release
@@ -592,8 +671,6 @@ impl Engine {
         Engine {
             policy: policy.map(Arc::new),
             counters: Counters::default(),
-            no_policy_rule: Arc::from(RULE_NO_POLICY),
-            no_policy_message: Arc::from(MESSAGE_NO_POLICY),
             // Ids wrap after 2^20 engines in one process (see `Reservation`).
             instance: ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % (1 << 20),
             next_seq: 1,
@@ -619,9 +696,11 @@ impl Engine {
 
     /// Evaluates a call and, when allowed, charges its quota.
     pub fn evaluate(&mut self, call: &Call<'_>) -> Decision {
-        let mut d = self.check(call);
+        let mut d = match &self.policy {
+            None => no_policy(),
+            Some(p) => p.evaluate(&mut self.counters, call),
+        };
         if d.outcome == Outcome::Allow && !d.counters.is_empty() {
-            self.counters.charge_all(&d.counters);
             d.reservation = Reservation::new(self.instance, self.next_seq);
             self.next_seq = self.next_seq.saturating_add(1);
         }
@@ -632,7 +711,7 @@ impl Engine {
     /// after an `evaluate`).
     pub fn check(&self, call: &Call<'_>) -> Decision {
         match &self.policy {
-            None => refusal(Outcome::Deny, self.no_policy_rule.clone(), None, self.no_policy_message.clone()),
+            None => no_policy(),
             Some(p) => p.decide(&self.counters, call),
         }
     }
@@ -641,9 +720,7 @@ impl Engine {
     /// for a host that keeps counters elsewhere (see [`LimitPlan`]).
     pub fn plan(&self, call: &Call<'_>) -> Plan {
         match &self.policy {
-            None => {
-                Plan::Final(refusal(Outcome::Deny, self.no_policy_rule.clone(), None, self.no_policy_message.clone()))
-            }
+            None => Plan::Final(no_policy()),
             Some(p) => p.plan(call),
         }
     }

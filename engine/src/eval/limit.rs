@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::policy::Window;
 
@@ -185,10 +185,18 @@ fn charge_slot(slots: &mut Slots, hash: u64, counter: &Arc<str>, window: Window,
     }
 }
 
+/// Charges one call to each `(hash, counter, window, window start)` of one grant's slots: the
+/// counters of an allowed decision, with the hashes the policy computed when it was compiled.
+pub(crate) fn charge_hashed<'c>(slots: &mut Slots, charges: impl Iterator<Item = (u64, &'c Arc<str>, Window, u64)>) {
+    for (hash, counter, window, window_start) in charges {
+        charge_slot(slots, hash, counter, window, window_start);
+    }
+}
+
 /// The counters of one engine: `(grant, counter)` → newest slot.
 #[derive(Debug, Clone, Default)]
 pub struct Counters {
-    by_grant: HashMap<Arc<str>, Slots>,
+    by_grant: hashbrown::HashMap<SmolStr, Slots, rustc_hash::FxBuildHasher>,
 }
 
 impl Counters {
@@ -198,34 +206,47 @@ impl Counters {
     }
 
     /// The interned grant name, if this grant has counters (avoids an allocation per decision).
-    pub fn grant_key(&self, grant: &str) -> Option<Arc<str>> {
-        self.by_grant.get_key_value(grant).map(|(k, _)| Arc::clone(k))
+    pub fn grant_key(&self, grant: &str) -> Option<SmolStr> {
+        self.by_grant.get_key_value(grant).map(|(k, _)| k.clone())
     }
 
     /// The interned grant name and its slots, in one lookup.
-    pub fn slots(&self, grant: &str) -> Option<(&Arc<str>, &Slots)> {
+    pub fn slots(&self, grant: &str) -> Option<(&SmolStr, &Slots)> {
         self.by_grant.get_key_value(grant)
-    }
-
-    fn slots_mut(&mut self, grant: &Arc<str>) -> &mut Slots {
-        self.by_grant.entry(Arc::clone(grant)).or_default()
     }
 
     /// Charges one call to `(grant, counter)` in the window starting at `window_start` (which
     /// [`check`] accepted). Returns the count of that window after charging.
-    pub fn charge(&mut self, grant: &Arc<str>, counter: &Arc<str>, window: Window, window_start: u64) -> u64 {
-        charge_slot(self.slots_mut(grant), counter_hash(counter), counter, window, window_start)
+    pub fn charge(&mut self, grant: &str, counter: &Arc<str>, window: Window, window_start: u64) -> u64 {
+        charge_slot(
+            self.by_grant.entry(SmolStr::new(grant)).or_default(),
+            counter_hash(counter),
+            counter,
+            window,
+            window_start,
+        )
+    }
+
+    /// The interned grant name and its slots, writable.
+    pub(crate) fn slots_mut(&mut self, grant: &str) -> Option<(&SmolStr, &mut Slots)> {
+        self.by_grant.get_key_value_mut(grant)
+    }
+
+    /// The slots of a grant that has none yet.
+    pub(crate) fn add_grant(&mut self, grant: SmolStr) -> &mut Slots {
+        self.by_grant.entry(grant).or_default()
     }
 
     /// Charges one call to every counter of an allowed decision (one grant lookup).
     pub fn charge_all(&mut self, states: &[crate::eval::decision::CounterState]) {
         let Some(first) = states.first() else { return };
-        let slots = match self.by_grant.get_mut(&*first.grant) {
+        let slots = match self.by_grant.get_mut(first.grant.as_str()) {
             Some(s) => s,
-            None => self.by_grant.entry(Arc::clone(&first.grant)).or_default(),
+            None => self.by_grant.entry(first.grant.clone()).or_default(),
         };
         for s in states {
-            charge_slot(slots, counter_hash(&s.counter), &s.counter, s.window, s.window_start_ms);
+            let counter: Arc<str> = Arc::from(s.counter.as_str());
+            charge_slot(slots, counter_hash(&counter), &counter, s.window, s.window_start_ms);
         }
     }
 
@@ -290,7 +311,7 @@ impl Counters {
     /// Replaces every counter with the snapshot's. Fails (changing nothing) on an entry whose
     /// window start is not aligned to its window, or on a duplicate `(grant, counter)`.
     pub fn restore(&mut self, snapshot: &CounterSnapshot) -> Result<(), String> {
-        let mut by_grant: HashMap<Arc<str>, Slots> = HashMap::default();
+        let mut by_grant: hashbrown::HashMap<SmolStr, Slots, rustc_hash::FxBuildHasher> = Default::default();
         for (i, e) in snapshot.counters.iter().enumerate() {
             if e.window_start_ms % e.window.millis() != 0 {
                 return Err(format!(
@@ -299,7 +320,7 @@ impl Counters {
                     e.window.as_str()
                 ));
             }
-            let slots = by_grant.entry(Arc::from(e.grant.as_str())).or_default();
+            let slots = by_grant.entry(SmolStr::new(&e.grant)).or_default();
             let slot = Slot {
                 window: e.window,
                 window_start: e.window_start_ms,
@@ -434,7 +455,7 @@ mod tests {
     fn snapshots_are_sorted_and_restore_exactly() {
         let mut c = Counters::default();
         for (g, k) in [("b", "x"), ("a", "y"), ("a", "x")] {
-            c.charge(&Arc::from(g), &Arc::from(k), Window::Hour, T0);
+            c.charge(g, &Arc::from(k), Window::Hour, T0);
         }
         let snap = c.snapshot();
         let keys: Vec<_> = snap.counters.iter().map(|e| (e.grant.as_str(), e.counter.as_str())).collect();

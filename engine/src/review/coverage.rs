@@ -111,8 +111,8 @@ impl CoverageTally {
             let at = t.push(pointer(["tools", name]), RULE_ALLOWED);
             t.tools.insert(name.clone(), at);
             let Some(compiled) = policy.tools.get(name.as_str()) else { continue };
-            let rules = compiled.require.iter().chain(&compiled.deny_if).map(|r| (&r.pointer, &r.rule));
-            for (p, rule) in rules.chain(compiled.limits.iter().map(|l| (&l.pointer, &l.rule))) {
+            let rules = compiled.require.iter().chain(&compiled.deny_if).map(|r| (&*r.pointer, &*r.rule));
+            for (p, rule) in rules.chain(compiled.limits.iter().map(|l| (&*l.pointer, &*l.rule))) {
                 let at = t.push(p.to_string(), rule);
                 t.by_pointer.insert(p.to_string(), at);
             }
