@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::advise::input_schema::{Facts, Found, InputSchema, JsonType, Lookup, name_list, show, value_list};
-use crate::diagnostic::fuzzy::did_you_mean;
+use crate::diagnostic::fuzzy::{did_you_mean, suggestion};
 use crate::eval::condition::json_eq;
 use crate::eval::tools::ToolInfo;
 use crate::json::pointer;
@@ -161,7 +161,7 @@ impl<'a> Linter<'a> {
 
     fn tool_suggestion(&self, name: &str) -> Option<String> {
         let candidates = self.tools.into_iter().flatten().map(|t| t.name.as_str());
-        did_you_mean(name, candidates).map(|s| format!("did you mean `{s}`?"))
+        suggestion(name, candidates)
     }
 
     fn tool(&mut self, name: &'a str, rules: &'a ToolRules) {

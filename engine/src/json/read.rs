@@ -3,7 +3,7 @@
 //! an object's keys (repeated keys, unknown keys with a "did you mean").
 
 use crate::diagnostic::Diagnostic;
-use crate::diagnostic::fuzzy::did_you_mean;
+use crate::diagnostic::fuzzy::suggestion;
 use crate::json::{Kind, Member, Node, escape_pointer_segment};
 
 /// Longest string (in characters) quoted whole by [`describe`]; longer ones are cut with `...`.
@@ -42,8 +42,7 @@ pub fn repeated(members: &[Member]) -> Vec<bool> {
 
 /// The "did you mean" (or the list of allowed keys) for an unknown key.
 pub fn key_help(key: &str, allowed: &[&str]) -> Option<String> {
-    did_you_mean(key, allowed.iter().copied().filter(|k| !k.starts_with('$')))
-        .map(|s| format!("did you mean `{s}`?"))
+    suggestion(key, allowed.iter().copied().filter(|k| !k.starts_with('$')))
         .or_else(|| Some(format!("allowed keys: {}", allowed.join(", "))))
 }
 

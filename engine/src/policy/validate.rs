@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::diagnostic::fuzzy::did_you_mean;
+use crate::diagnostic::fuzzy::{did_you_mean, suggestion};
 use crate::diagnostic::{Collector, Diagnostic};
 use crate::json::{self, Kind, LineIndex, Member, Node};
 use crate::json::{child, describe, key_problems, repeated};
@@ -173,7 +173,7 @@ impl Validator<'_, '_> {
                 Kind::String(s) if s == "deny" => Some(DefaultAction::Deny),
                 _ => {
                     let help = match &m.value.kind {
-                        Kind::String(s) => did_you_mean(s, ["allow", "deny"]).map(|d| format!("did you mean `{d}`?")),
+                        Kind::String(s) => suggestion(s, ["allow", "deny"]),
                         _ => None,
                     };
                     self.error(
@@ -463,8 +463,7 @@ impl Validator<'_, '_> {
                     Some(s) => match Op::parse(s) {
                         Some(op) => Some(op),
                         None => {
-                            let help = did_you_mean(s, Op::ALL.iter().map(|op| op.as_str()))
-                                .map(|d| format!("did you mean `{d}`?"))
+                            let help = suggestion(s, Op::names())
                                 .or_else(|| Some(format!("operators: {}", Op::names().join(", "))));
                             self.error(p, m.value.start, format!("unknown operator `{s}`"), help);
                             None
@@ -559,9 +558,7 @@ impl Validator<'_, '_> {
                 };
                 if w.is_none() {
                     let help = match &m.value.kind {
-                        Kind::String(s) => {
-                            did_you_mean(s, ["minute", "hour", "day"]).map(|d| format!("did you mean `{d}`?"))
-                        }
+                        Kind::String(s) => suggestion(s, Window::ALL.map(Window::as_str)),
                         _ => None,
                     }
                     .or_else(|| Some("one of minute, hour, day".into()));

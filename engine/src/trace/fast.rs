@@ -1,3 +1,7 @@
+//! The fast path: each JSON Lines entry or document read by serde straight into small structs.
+//! Anything it does not accept whole (an unknown key, a wrong type, deep or refused arguments)
+//! sends the trace to the locating reader ([`super::locate`]), which reports every problem.
+
 use std::borrow::Cow;
 
 use serde::Deserialize;

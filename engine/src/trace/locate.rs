@@ -1,9 +1,13 @@
+//! The locating reader: entries read from the span-keeping parser's tree, every problem reported
+//! with its pointer, line and column ([`Errors`]); the three entry forms (call, JSON-RPC message,
+//! recorded wire line) and their fields.
+
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use serde_json::{Map, Value};
 
-use crate::diagnostic::fuzzy::did_you_mean;
+use crate::diagnostic::fuzzy::suggestion;
 use crate::diagnostic::{Collector, Diagnostic};
 pub(super) use crate::json::describe;
 use crate::json::{self, Kind, LineIndex, Member, Node, child, key_problems};
@@ -434,10 +438,9 @@ pub(super) fn wire_entry(members: &[Member], node: &Node, ptr: &str, loc: &Loc<'
             Kind::String(s) if s == CLIENT_TO_SERVER || s == SERVER_TO_CLIENT => Some(s.as_str()),
             _ => {
                 let help = match &m.value.kind {
-                    Kind::String(s) => did_you_mean(s, [CLIENT_TO_SERVER, SERVER_TO_CLIENT]),
+                    Kind::String(s) => suggestion(s, [CLIENT_TO_SERVER, SERVER_TO_CLIENT]),
                     _ => None,
-                }
-                .map(|d| format!("did you mean `{d}`?"));
+                };
                 errs.at(
                     loc,
                     &child(ptr, "dir"),

@@ -1,3 +1,6 @@
+//! Reading a trace: which form the text is (JSON Lines, an array, a `{"calls"}` document), the
+//! sinks the calls go to ([`Collect`], [`Check`]), and the clock that places each call in time.
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 
