@@ -275,12 +275,9 @@ impl Policy {
 
     /// Steps 2–5: the tool's compiled rules when the call passes hidden, default, argument,
     /// `require` and `deny_if` checks; otherwise the refusal.
-    #[cfg_attr(
-        target_pointer_width = "64",
-        expect(
-            clippy::result_large_err,
-            reason = "the refusal is the result; boxing it would cost an allocation per refusal"
-        )
+    #[expect(
+        clippy::result_large_err,
+        reason = "the refusal is the result; boxing it would cost an allocation per refusal"
     )]
     fn screen(&self, call: &Call<'_>) -> Result<&CompiledTool, Decision> {
         // Step 2: hidden.
