@@ -1,4 +1,7 @@
-// The public API of the `toolgate` npm package, over the wasm facade (engine/src/wasm.rs).
+// The public API of the `toolgate` npm package, over the wasm facade (the `toolgate-wasm` crate,
+// wasm/src/): two modules — the gateway module (`PolicyEngine`: evaluate, check, plan/finish,
+// release, filterTools, state), loaded with the package, and the tools module (validate with lint,
+// simulate, diff, runTests), loaded on first use (Node) or by `init()` (browsers).
 //
 // This layer only checks JS types, fills the defaults the spec gives to the host (`at_ms` =
 // Date.now()), converts to and from JSON text, and turns facade failures into typed errors.
@@ -8,9 +11,12 @@
 // and rewrites its single `export` into `module.exports` for pkg/api.cjs (Node).
 
 /**
- * Builds the API around one loaded facade module.
- * @param {object} raw the wasm-bindgen glue (`PolicyEngine`, `EngineError`, `validate`, `version`)
- * @param {{ ready(): boolean, hint: string }} loader whether the wasm is instantiated yet, and how to do it
+ * Builds the API around the facade's two modules.
+ * @param {object} raw the gateway module's wasm-bindgen glue (`PolicyEngine`, `EngineError`, `version`)
+ * @param {{ ready(): boolean, hint: string, tools(): object | null, toolsHint: string }} loader
+ *   whether the gateway module is instantiated yet and how to do it; the tools module's glue
+ *   (`validate`, `simulate`, `simulateTuples`, `diffPolicies`, `runTests`), loading it if it can,
+ *   or null, and how to load it
  */
 export function createApi(raw, loader) {
   /** A failure with the same `{pointer, message, line, column, help?}` list the CLI prints. */
@@ -45,9 +51,20 @@ export function createApi(raw, loader) {
     return kind === 'policy' ? new PolicyError(errors) : new ToolgateError(kind, errors);
   }
 
-  /** Rethrows a facade failure as a typed error. */
+  /** The tools module (validate, simulate, diff, runTests), loaded on first use. */
+  let toolsRaw = null;
+  function tools() {
+    if (toolsRaw === null) {
+      ensureReady();
+      toolsRaw = loader.tools();
+      if (toolsRaw === null) throw fail('init', '', `the tools module is not loaded yet: ${loader.toolsHint}`);
+    }
+    return toolsRaw;
+  }
+
+  /** Rethrows a facade failure (of either module) as a typed error. */
   function typed(e) {
-    if (e instanceof raw.EngineError) {
+    if (e instanceof raw.EngineError || (toolsRaw !== null && e instanceof toolsRaw.EngineError)) {
       const kind = e.kind;
       const errors = JSON.parse(e.errorsJson);
       e.free();
@@ -230,7 +247,7 @@ export function createApi(raw, loader) {
   }
 
   /**
-   * A Decision from the facade's array form (engine/src/wasm.rs `decision_tuple`): `JSON.parse`
+   * A Decision from the facade's array form (wasm/src/wire.rs `decision_tuple`): `JSON.parse`
    * builds arrays about twice as fast as objects. Field order is the JSON form's.
    */
   function fromTuple(text) {
@@ -254,7 +271,7 @@ export function createApi(raw, loader) {
     return { outcome: t[k], rule: t[k + 1], pointer: t[k + 2], message: t[k + 3], retry_after_ms: t[k + 4], explain, counters };
   }
 
-  /** A SimulationResult from the facade's array form (engine/src/wasm.rs `simulate_tuples`). */
+  /** A SimulationResult from the facade's array form (wasm/src/tools.rs `simulate_tuples`). */
   function simulationFromTuples(text) {
     const [rows, summary] = JSON.parse(text);
     const decisions = new Array(rows.length);
@@ -304,17 +321,17 @@ export function createApi(raw, loader) {
     }
 
     /** Validates a policy (and, with a `tools/list` result, lints it against the tools) without throwing. */
-    static validate(policy, tools) {
-      ensureReady();
+    static validate(policy, toolList) {
+      const module = tools();
       let text;
       try {
         text = policyText(policy);
       } catch (e) {
         return { valid: false, errors: e.errors, warnings: [] };
       }
-      const toolsText = tools === undefined ? undefined : jsonText(tools, 'tools', '', 'the tool list');
+      const toolsText = toolList === undefined ? undefined : jsonText(toolList, 'tools', '', 'the tool list');
       try {
-        return JSON.parse(raw.validate(text, toolsText));
+        return JSON.parse(module.validate(text, toolsText));
       } catch (e) {
         throw typed(e);
       }
@@ -421,10 +438,12 @@ export function createApi(raw, loader) {
 
     /** Runs a trace on fresh counters with this engine's policy; the engine's own counters are untouched. */
     simulate(trace) {
+      const module = tools();
       const text = jsonText(trace, 'trace', '', 'the trace');
+      this.#live();
       let out;
       try {
-        out = this.#run((r) => r.simulateTuples(text));
+        out = module.simulateTuples(this.#policy, text);
       } catch (e) {
         throw typed(e);
       }
@@ -433,9 +452,11 @@ export function createApi(raw, loader) {
 
     /** `simulate`, returning the result as JSON text (exact integers; no parsing cost for big traces). */
     simulateJson(trace) {
+      const module = tools();
       const text = jsonText(trace, 'trace', '', 'the trace');
+      this.#live();
       try {
-        return this.#run((r) => r.simulate(text));
+        return module.simulate(this.#policy, text);
       } catch (e) {
         throw typed(e);
       }
@@ -574,12 +595,12 @@ export function createApi(raw, loader) {
    * trace, every call whose decision changes — each policy replayed with its own counters, from empty.
    */
   function diff(oldPolicy, newPolicy, trace) {
-    ensureReady();
+    const module = tools();
     const oldText = sidePolicyText(oldPolicy, 'old_policy', 'the old policy');
     const newText = sidePolicyText(newPolicy, 'new_policy', 'the new policy');
     const traceText = trace === undefined ? undefined : jsonText(trace, 'trace', '', 'the trace');
     try {
-      return JSON.parse(raw.diffPolicies(oldText, newText, traceText));
+      return JSON.parse(module.diffPolicies(oldText, newText, traceText));
     } catch (e) {
       throw typed(e);
     }
@@ -587,7 +608,7 @@ export function createApi(raw, loader) {
 
   /** Runs a test file against a policy (`toolgate test`), each test from empty counters. */
   function runTests(policy, tests, options) {
-    ensureReady();
+    const module = tools();
     const policyJson = policyText(policy);
     const testsJson = jsonText(tests, 'tests', '', 'the test file', 2);
     const coverage = options === undefined ? false : options.coverage;
@@ -598,7 +619,7 @@ export function createApi(raw, loader) {
       throw fail('tests', '', `\`coverage\` must be a boolean, found ${describe(coverage)}`);
     }
     try {
-      return JSON.parse(raw.runTests(policyJson, testsJson, coverage === true));
+      return JSON.parse(module.runTests(policyJson, testsJson, coverage === true));
     } catch (e) {
       throw typed(e);
     }

@@ -1,5 +1,7 @@
-// Types of the `toolgate` npm package (hand-written; checked by `tsc --noEmit --strict` against
-// tests/js/consumer.ts, and the shapes by the Node tests against the engine's real output).
+// Types of the `toolgate` npm package. Written by hand, and never drifting from the Rust wire
+// types: `tsc --noEmit --strict` checks them against tests/js/consumer.ts (a gateway author's code)
+// and tests/js/wire-samples.ts — every wire type as the facade (wasm/) writes it, one sample per
+// variant, held to the facade's real output by a Rust test (`cargo test -p toolgate-wasm`).
 
 // ---------------------------------------------------------------- JSON
 
@@ -598,9 +600,24 @@ export type InitInput = string | URL | Request | Response | BufferSource | WebAs
 
 /**
  * Loads the wasm. Needed once in browsers (default: `toolgate_bg.wasm` beside the package's glue);
- * a no-op under Node, where loading is synchronous.
+ * a no-op under Node, where loading is synchronous. Also loads the tools module (validate, simulate,
+ * diff, runTests; default `toolgate_tools_bg.wasm` beside the glue) unless `options.tools` is `false`.
  */
-export function init(source?: InitInput | Promise<Response>): Promise<void>;
+export function init(source?: InitInput | Promise<Response>, options?: { tools?: InitInput | Promise<Response> | false }): Promise<void>;
 
-/** Loads the wasm synchronously from bytes or a compiled module; a no-op under Node. */
-export function initSync(source: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): void;
+/**
+ * Loads the tools module (validate, simulate, diff, runTests) on its own, e.g. after
+ * `init(source, { tools: false })`; a no-op under Node, where it is loaded on first use.
+ */
+export function initTools(source?: InitInput | Promise<Response>): Promise<void>;
+
+/**
+ * Loads the wasm synchronously from bytes or a compiled module (`tools`: the tools module's, when
+ * validate, simulate, diff or runTests will be used); a no-op under Node.
+ */
+export function initSync(
+  source:
+    | { module: BufferSource | WebAssembly.Module; tools?: BufferSource | WebAssembly.Module }
+    | BufferSource
+    | WebAssembly.Module,
+): void;

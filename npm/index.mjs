@@ -3,5 +3,5 @@
 // (an error thrown under one is `instanceof` the class seen by the other).
 import api from './index.cjs';
 
-export const { PolicyEngine, ToolgateError, PolicyError, denialResult, version, init, initSync } = api;
+export const { PolicyEngine, ToolgateError, PolicyError, denialResult, version, init, initSync, initTools } = api;
 export const { diff, runTests } = api;

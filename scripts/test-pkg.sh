@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests the npm package (one command: `bash scripts/test-pkg.sh`):
-#   1. the facade's Rust tests and lints (feature `wasm`, native and wasm32);
+#   1. the facade crate's (wasm/, `toolgate-wasm`) Rust tests and lints (native, and each module for wasm32);
 #   2. builds pkg/ (scripts/build-pkg.sh), packs it with `npm pack` and installs the tarball into
 #      tests/js and examples — what a gateway author gets from the registry;
 #   3. builds the native CLI (the reference host for the parity tests);
@@ -22,10 +22,13 @@ die() { printf 'test-pkg: %s\n' "$*" >&2; exit 1; }
 
 step "facade: fmt, clippy (native and wasm32), unit tests"
 # The facade only (the whole workspace is checked by scripts/test.sh).
-rustfmt --edition 2024 --check engine/src/wasm.rs
-cargo clippy -p toolgate-engine --features wasm --all-targets --locked -- -D warnings
-cargo clippy -p toolgate-engine --features wasm --target wasm32-unknown-unknown --locked -- -D warnings
-cargo test -p toolgate-engine --features wasm --lib --locked wasm::
+cargo fmt -p toolgate-wasm -- --check
+cargo clippy -p toolgate-wasm --all-targets --locked -- -D warnings
+# Each module alone, as scripts/build-pkg.sh builds it.
+for feature in gateway tools; do
+  cargo clippy -p toolgate-wasm --no-default-features --features "$feature" --target wasm32-unknown-unknown --locked -- -D warnings
+done
+cargo test -p toolgate-wasm --locked
 cargo fmt --manifest-path tests/wasm/Cargo.toml -- --check
 
 step "build pkg/ and install the packed package"

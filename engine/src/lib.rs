@@ -30,7 +30,9 @@
 //! ```
 
 // The pipeline, one folder per stage: `diagnostic ← json ← policy ← eval ← {trace, review} ←
-// advise` (see `docs/architecture.md`).
+// advise` (see `docs/architecture.md`). `json` and `policy` are public (the span-keeping
+// reader and the document types are API); the other stages are reached through the
+// re-exports below.
 mod advise;
 mod diagnostic;
 mod eval;
@@ -38,8 +40,6 @@ pub mod json;
 pub mod policy;
 pub mod review;
 pub mod trace;
-#[cfg(feature = "wasm")]
-pub mod wasm;
 
 // Module paths the CLI, the web app, the tests, the benchmarks and the fuzzer name
 // (`toolgate_engine::lint::CODES`, `toolgate_engine::args::read_arguments`, …).
@@ -57,6 +57,7 @@ pub use policy::{schema, validate};
 
 pub use advise::lint::{Warning, lint};
 pub use advise::suggest::{ToolClass, classify, suggest};
+pub use diagnostic::{Collector, Diagnostic, MAX_ERRORS, Severity};
 pub use eval::decision::{CounterState, Decision, Explain, Outcome};
 pub use eval::evaluate::{Call, DEFAULT_GRANT, Engine, LimitPlan, LimitRule, Plan, Policy, parse_policy};
 pub use eval::limit::{CounterEntry, CounterSnapshot};
@@ -64,7 +65,7 @@ pub use eval::tools::{ToolInfo, filter_tools, parse_tool_list};
 pub use policy::schema::policy_schema;
 pub use policy::validate::{ValidationError, parse_policy_doc};
 pub use policy::{
-    AllTools, Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
+    AllTools, Condition, DefaultAction, Limit, Op, Operand, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
 };
 
 /// The engine's version (the crate version).

@@ -376,3 +376,36 @@ fn the_pending_bug_cases_are_well_formed_and_still_fail() {
         eprintln!("pending bug still present: {}", r.failures.join("\n  "));
     }
 }
+
+/// `parse_policy` builds a policy read from text without serialising the checked document and
+/// checking it again (what `Policy::compile` does for documents built in code): both roads give
+/// the same document and the same decisions, for every valid policy of the corpus.
+#[test]
+fn a_policy_read_from_text_is_built_as_the_same_document_compiled() {
+    let mut compared = 0;
+    for path in case_files() {
+        for case in load(&path) {
+            let Some(policy) = case.get("policy") else { continue };
+            let text = serde_json::to_string_pretty(policy).unwrap();
+            let Ok(Some(read)) = parse_policy(&text) else { continue };
+            let doc = toolgate_engine::parse_policy_doc(&text).unwrap().unwrap();
+            let compiled = Policy::compile(doc).unwrap();
+            assert_eq!(read.doc(), compiled.doc(), "{}: {}", path.display(), case["name"]);
+            let (mut a, mut b) = (Engine::new(Some(read)), Engine::new(Some(compiled)));
+            for call in case.get("calls").and_then(Value::as_array).into_iter().flatten() {
+                let args = call.get("args").cloned();
+                let tool = call["tool"].as_str().unwrap_or("");
+                let at = call.get("at_ms").and_then(Value::as_u64).unwrap_or(1_767_225_600_000);
+                let mut c = Call::new(tool, at);
+                if let Some(args) = &args {
+                    c = c.with_args(args);
+                }
+                let (x, y) =
+                    (serde_json::to_value(a.evaluate(&c)).unwrap(), serde_json::to_value(b.evaluate(&c)).unwrap());
+                assert_eq!(x, y, "{}: {}", path.display(), case["name"]);
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 40, "{compared} policies compared");
+}

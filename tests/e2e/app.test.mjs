@@ -338,6 +338,50 @@ test('big inputs stay responsive: 10 000 and 100 000 generated calls run and ren
   await context.close();
 });
 
+test('the builder stays interactive with 500 tools: load, search, set a state, edit a rule', async () => {
+  // A generated tools/list of 500 tools, each with an inputSchema (the size of a big MCP server).
+  const tools = Array.from({ length: 500 }, (_, i) => ({
+    name: `tool_${String(i).padStart(3, '0')}`,
+    description: `${['Read', 'Create', 'Delete', 'Run'][i % 4]} item ${i} of the catalog`,
+    inputSchema: {
+      type: 'object',
+      properties: { id: { type: 'string' }, amount: { type: 'number' }, mode: { type: 'string', enum: ['a', 'b'] } },
+      required: ['id'],
+    },
+  }));
+  const context = await browser.newContext(wide);
+  const app = await AppPage.open(context, server.url);
+  await app.pasteTools(JSON.stringify({ tools }));
+  await app.waitForRows(500);
+  const measured = { paste_to_table_ms: Number(await until(() => app.tid('load-timing').getAttribute('data-ms'), 'the load timing')) };
+
+  // Search narrows the table and clearing it brings every row back.
+  let t0 = Date.now();
+  await app.setField(app.tid('tool-search'), 'tool_49');
+  await app.tid('tool-search').dispatchEvent('input');
+  await app.waitForRows(10);
+  measured.search_ms = Date.now() - t0;
+  await app.tid('tool-search').fill('');
+  await app.tid('tool-search').dispatchEvent('input');
+  await app.waitForRows(500);
+
+  // A state change on the last row reaches policy.json.
+  t0 = Date.now();
+  await app.setState('tool_499', 'deny');
+  measured.state_change_ms = Date.now() - t0;
+  assert.deepEqual((await app.policy()).tools.tool_499.deny_if[0].conditions, [], 'deny is an unconditional deny_if');
+
+  // Custom opens the rule editor with the tool's arguments; a limit lands in the policy.
+  t0 = Date.now();
+  await app.setState('tool_250', 'custom');
+  await app.editor('tool_250').locator('[data-testid="add-limit"]').click();
+  await until(async () => (await app.policy()).tools.tool_250?.limits?.length === 1, 'a limit on tool_250');
+  measured.custom_limit_ms = Date.now() - t0;
+  report.tools_500 = measured;
+  assert.deepEqual(app.errors, []);
+  await context.close();
+});
+
 test('a recorded MCP session dry-runs from the samples, and policy.json downloads, uploads and copies', async () => {
   const context = await browser.newContext({ ...wide, acceptDownloads: true, permissions: ['clipboard-read', 'clipboard-write'] });
   const app = await AppPage.open(context, server.url);

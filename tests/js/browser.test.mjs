@@ -81,7 +81,14 @@ test('a <script type="module"> page loads the package, inits the wasm and runs t
     content: [{ type: 'text', text: '[POLICY DENIED] Tool "delete_everything" is not permitted by policy' }],
     isError: true,
   });
-  assert.deepEqual(wasmResponses, [[`${origin}/node_modules/toolgate/wasm/toolgate_bg.wasm`, 200]], 'the wasm is fetched once, beside the glue');
+  assert.deepEqual(
+    wasmResponses.sort(),
+    [
+      [`${origin}/node_modules/toolgate/wasm/toolgate_bg.wasm`, 200],
+      [`${origin}/node_modules/toolgate/wasm/toolgate_tools_bg.wasm`, 200],
+    ],
+    'init() fetches each module once, beside the glue',
+  );
   assert.deepEqual(messages, [], 'no console errors or warnings');
   await page.close();
 });

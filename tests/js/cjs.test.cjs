@@ -33,6 +33,27 @@ test('init and initSync exist for isomorphic code and do nothing under Node', as
   assert.equal(toolgate.initSync(), undefined);
 });
 
+test('a gateway loads only the gateway module; the tools module loads on the first validate, simulate, diff or runTests', () => {
+  const { execFileSync } = require('node:child_process');
+  const script = `
+    const loaded = () => Object.keys(require.cache).filter((f) => /toolgate_tools/.test(f)).length > 0;
+    const t = require('toolgate');
+    const e = new t.PolicyEngine({ version: '1', default: 'allow', tools: { a: { limits: [{ counter: 'c', window: 'minute', max: 1 }] } } });
+    const d = e.evaluate({ tool: 'a', at_ms: 0 });
+    e.check({ tool: 'a', at_ms: 0 });
+    const p = e.plan({ tool: 'a', at_ms: 0 });
+    e.finish(p, [0]);
+    e.release(d);
+    e.importState(e.exportState());
+    e.filterTools({ tools: [{ name: 'a' }] });
+    const before = loaded();
+    const sim = e.simulate([{ tool: 'a', at_ms: 0 }, { tool: 'a', at_ms: 1 }]);
+    process.stdout.write(JSON.stringify([before, loaded(), sim.summary.rate_limited]));
+  `;
+  const out = execFileSync(process.execPath, ['-e', script], { cwd: __dirname, encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), [false, true, 1]);
+});
+
 test('the version is the package version', () => {
   const pkg = JSON.parse(readFileSync(require.resolve('toolgate/package.json'), 'utf8'));
   assert.equal(toolgate.version(), pkg.version);
@@ -42,6 +63,7 @@ test('the version is the package version', () => {
 test('the entry points are the package exports', () => {
   assert.match(require.resolve('toolgate'), /index\.cjs$/);
   assert.match(require.resolve('toolgate/toolgate_bg.wasm'), /wasm[/\\]toolgate_bg\.wasm$/);
+  assert.match(require.resolve('toolgate/toolgate_tools_bg.wasm'), /wasm[/\\]toolgate_tools_bg\.wasm$/);
 });
 
 describe('the conformance corpus through CommonJS', () => {

@@ -31,13 +31,25 @@ test('the browser entry refuses to work before init, with a typed error', async 
   assert.throws(() => web.version(), (e) => e.kind === 'init');
 });
 
+test('the browser entry needs the tools module for validate, simulate, diff and runTests, and says how to load it', async () => {
+  const web = await import('toolgate/web');
+  web.initSync({ module: readFileSync(require.resolve('toolgate/toolgate_bg.wasm')) });
+  const engine = new web.PolicyEngine(POLICY);
+  for (const use of [() => web.PolicyEngine.validate(POLICY), () => engine.simulate([{ tool: 'delete' }]), () => web.diff(POLICY, null), () => web.runTests(POLICY, { tests: [] })]) {
+    assert.throws(use, (e) => e instanceof web.ToolgateError && e.kind === 'init' && /initTools\(\)/.test(e.message));
+  }
+  web.initSync({ module: readFileSync(require.resolve('toolgate/toolgate_bg.wasm')), tools: readFileSync(require.resolve('toolgate/toolgate_tools_bg.wasm')) });
+  assert.equal(web.PolicyEngine.validate(POLICY).valid, true);
+  assert.equal(engine.simulate([{ tool: 'delete', at_ms: 0 }]).decisions[0].rule, '(default deny)');
+});
+
 test('the browser entry works under Node after initSync with the wasm bytes', async () => {
   const web = await import('toolgate/web');
   web.initSync({ module: readFileSync(require.resolve('toolgate/toolgate_bg.wasm')) });
   const engine = new web.PolicyEngine(POLICY);
   assert.equal(engine.evaluate({ tool: 'delete', at_ms: 0 }).rule, '(default deny)');
   assert.equal(web.version(), version());
-  await web.init(); // already loaded: nothing to fetch
+  await web.init(); // both modules already loaded (the tools module by the test above): nothing to fetch
 });
 
 test('a refused decision becomes the MCP result a gateway answers with', () => {

@@ -5,13 +5,6 @@
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// The local-storage key of the app's state.
-pub const STORAGE_KEY: &str = "toolgate.state.v1";
-/// The local-storage key of the states kept aside (see `state::opening`).
-pub const ASIDE_KEY: &str = "toolgate.aside.v1";
-/// The local-storage key of the earlier policy versions (see `state::versions`).
-pub const VERSIONS_KEY: &str = "toolgate.versions.v1";
-
 fn js_error(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| js_sys::Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()))

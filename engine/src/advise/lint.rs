@@ -22,11 +22,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::advise::input_schema::{Facts, Found, InputSchema, JsonType, Lookup, name_list, show, value_list};
-use crate::diagnostic::fuzzy::did_you_mean;
+use crate::diagnostic::fuzzy::{did_you_mean, suggestion};
 use crate::eval::condition::json_eq;
 use crate::eval::tools::ToolInfo;
 use crate::json::pointer;
@@ -62,30 +61,9 @@ pub const CODES: [&str; 8] = [
     COUNTER_MAX_MISMATCH,
 ];
 
-/// One warning.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Warning {
-    /// Stable code, e.g. `unknown-arg`.
-    pub code: String,
-    /// RFC 6901 pointer to the policy node the warning is about.
-    pub pointer: String,
-    /// What is probably wrong: lowercase start, user input in backticks, no final period.
-    pub message: String,
-    /// A hint, e.g. "did you mean `args.amount`?".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-}
-
-impl std::fmt::Display for Warning {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ptr = if self.pointer.is_empty() { "(root)" } else { &self.pointer };
-        write!(f, "warning[{}] {ptr}: {}", self.code, self.message)?;
-        if let Some(h) = &self.help {
-            write!(f, " ({h})")?;
-        }
-        Ok(())
-    }
-}
+/// One lint warning: a [`Diagnostic`](crate::diagnostic::Diagnostic) of severity warning, with
+/// a stable code from [`CODES`].
+pub type Warning = crate::diagnostic::Diagnostic;
 
 /// Lints a policy document. With `tools` (a parsed `tools/list`), also checks tool names,
 /// argument paths and value types against the tools' input schemas.
@@ -123,7 +101,7 @@ struct Linter<'a> {
 
 impl<'a> Linter<'a> {
     fn warn(&mut self, code: &str, pointer: String, message: String, help: Option<String>) {
-        self.out.push(Warning { code: code.into(), pointer, message, help });
+        self.out.push(Warning::warning(code, pointer, message).with_help(help));
     }
 
     fn hidden_by_name(&self, tool: &str) -> bool {
@@ -183,7 +161,7 @@ impl<'a> Linter<'a> {
 
     fn tool_suggestion(&self, name: &str) -> Option<String> {
         let candidates = self.tools.into_iter().flatten().map(|t| t.name.as_str());
-        did_you_mean(name, candidates).map(|s| format!("did you mean `{s}`?"))
+        suggestion(name, candidates)
     }
 
     fn tool(&mut self, name: &'a str, rules: &'a ToolRules) {
@@ -762,7 +740,7 @@ mod tests {
 
     #[test]
     fn warnings_serialize_without_empty_help() {
-        let w = Warning { code: "x".into(), pointer: "/a".into(), message: "m".into(), help: None };
+        let w = Warning::warning("x", "/a", "m");
         assert_eq!(serde_json::to_value(&w).unwrap(), json!({"code": "x", "pointer": "/a", "message": "m"}));
         assert_eq!(w.to_string(), "warning[x] /a: m");
     }

@@ -9,7 +9,7 @@ use smol_str::SmolStr;
 use crate::policy::path::parse_path;
 pub use crate::policy::regex::MAX_SUBJECT_BYTES;
 use crate::policy::regex::{Pattern, compile_regex};
-use crate::policy::{Condition, Op};
+use crate::policy::{Condition, Op, Operand as OperandKind};
 
 /// A condition ready to evaluate: path split, operand pre-processed.
 #[derive(Debug, Clone)]
@@ -42,16 +42,12 @@ impl CompiledCondition {
     /// Compiles a validated condition. Fails only for paths or regexes that validation rejects.
     pub fn compile(c: &Condition) -> Result<Self, String> {
         let segments = parse_path(&c.path)?.into_iter().map(String::into_boxed_str).collect();
-        let operand = match (c.op, &c.value) {
-            (Op::Lt | Op::Lte | Op::Gt | Op::Gte, Value::Number(n)) => Operand::Number(n.clone()),
-            (Op::Lt | Op::Lte | Op::Gt | Op::Gte, _) => return Err(format!("`{}` needs a number value", c.op)),
-            (Op::Exists, Value::Bool(b)) => Operand::Bool(*b),
-            (Op::Exists, _) => return Err("`exists` needs `true` or `false`".into()),
-            (Op::Regex, Value::String(p)) => Operand::Regex(compile_regex(p)?),
-            (Op::Regex, _) => return Err("`regex` needs a string pattern".into()),
-            (Op::In | Op::NotIn, Value::Array(_)) => Operand::Any,
-            (Op::In | Op::NotIn, _) => return Err(format!("`{}` needs an array value", c.op)),
-            (Op::Eq | Op::Neq | Op::Contains, _) => Operand::Any,
+        let operand = match (c.op.operand(), &c.value) {
+            (OperandKind::Number, Value::Number(n)) => Operand::Number(n.clone()),
+            (OperandKind::Bool, Value::Bool(b)) => Operand::Bool(*b),
+            (OperandKind::Pattern, Value::String(p)) => Operand::Regex(compile_regex(p)?),
+            (OperandKind::Array, Value::Array(_)) | (OperandKind::Any, _) => Operand::Any,
+            _ => return Err(c.op.operand_error()),
         };
         Ok(CompiledCondition {
             path: SmolStr::new(&c.path),

@@ -174,7 +174,8 @@ pub struct Policy {
 pub fn parse_policy(text: &str) -> Result<Option<Policy>, Vec<ValidationError>> {
     match parse_policy_doc(text)? {
         None => Ok(None),
-        Some(doc) => Policy::compile(doc).map(Some),
+        // Checked already: built without serialising it and checking it again (`compile`).
+        Some(doc) => Policy::build(doc).map(Some),
     }
 }
 
@@ -197,6 +198,12 @@ impl Policy {
             Ok(None) => return Err(vec![error("", "the policy must be an object".into())]),
             Err(errs) => return Err(errs),
         };
+        Policy::build(checked)
+    }
+
+    /// Builds the evaluator of a document the validator accepted (the output of
+    /// [`parse_policy_doc`]).
+    fn build(checked: PolicyDoc) -> Result<Policy, Vec<ValidationError>> {
         let mut errors = Vec::new();
         let mut tools: HashMap<Box<str>, CompiledTool> = HashMap::default();
         for (name, rules) in checked.tools.iter().flatten() {
@@ -512,7 +519,7 @@ impl LimitPlan {
 }
 
 fn error(pointer: &str, message: String) -> ValidationError {
-    ValidationError { pointer: pointer.into(), message, line: None, column: None, help: None }
+    ValidationError::error(pointer, message)
 }
 
 fn compile_rule(rule: &Rule, base: &str, kind: &str, index: usize, id: &str) -> Result<CompiledRule, ValidationError> {

@@ -4,7 +4,6 @@
 use serde_json::Value;
 
 use crate::eval::evaluate::Policy;
-use crate::json::escape_pointer_segment;
 use crate::json::{self, Kind, LineIndex, Member, Node};
 use crate::policy::validate::ValidationError;
 
@@ -25,17 +24,11 @@ pub struct ToolInfo {
 
 fn located(idx: &LineIndex<'_>, pointer: &str, offset: usize, message: String) -> ValidationError {
     let pos = idx.pos(offset);
-    ValidationError { pointer: pointer.into(), message, line: Some(pos.line), column: Some(pos.column), help: None }
+    ValidationError::error(pointer, message).at(pos.line, pos.column)
 }
 
 fn syntax(e: json::SyntaxError) -> ValidationError {
-    ValidationError {
-        pointer: String::new(),
-        message: format!("invalid JSON: {}", e.message),
-        line: Some(e.pos.line),
-        column: Some(e.pos.column),
-        help: None,
-    }
+    e.diagnostic(1)
 }
 
 /// The first repeated key among `members`, if any. Parsers disagree on which occurrence wins
@@ -43,8 +36,7 @@ fn syntax(e: json::SyntaxError) -> ValidationError {
 /// parts of a tool list that decide what is shown could make the gateway filter one list while
 /// the client reads another.
 fn duplicate_key(members: &[Member]) -> Option<&Member> {
-    let mut seen = rustc_hash::FxHashSet::default();
-    members.iter().find(|m| !seen.insert(m.key.as_str()))
+    members.iter().zip(json::repeated(members)).find_map(|(m, r)| r.then_some(m))
 }
 
 fn no_duplicates(node: &Node, idx: &LineIndex<'_>, pointer: &str, what: &str) -> Result<(), ValidationError> {
@@ -52,7 +44,7 @@ fn no_duplicates(node: &Node, idx: &LineIndex<'_>, pointer: &str, what: &str) ->
     match duplicate_key(members) {
         Some(m) => Err(located(
             idx,
-            &format!("{pointer}/{}", escape_pointer_segment(&m.key)),
+            &json::child(pointer, &m.key),
             m.key_pos,
             format!("duplicate key `{}` in {what}: parsers disagree on which one counts", m.key),
         )),

@@ -18,6 +18,7 @@
 use serde_json::{Map, Value};
 
 use crate::json::escape_pointer_segment;
+use crate::json::scan::count_values;
 use crate::json::{Kind, Node, SyntaxError};
 
 /// Longest argument text accepted, in bytes of UTF-8 (1 MiB).
@@ -65,40 +66,6 @@ pub fn too_long(bytes: usize) -> String {
 
 fn too_many(nodes: usize) -> String {
     format!("Arguments have {nodes} values; the limit is {MAX_ARGUMENT_NODES}")
-}
-
-/// The number of values in JSON text, without building anything: 1 + commas + non-empty arrays
-/// and objects (commas and brackets inside strings skipped). Exact for valid JSON; for invalid
-/// text only an estimate (the parser then reports the syntax error).
-fn count_values(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let mut n = 1usize;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        i += 1;
-        match b {
-            b'"' => {
-                while let Some(&c) = bytes.get(i) {
-                    i += 1;
-                    match c {
-                        b'\\' => i += 1,
-                        b'"' => break,
-                        _ => {}
-                    }
-                }
-            }
-            b',' => n += 1,
-            b'[' | b'{' => {
-                let close = if b == b'[' { b']' } else { b'}' };
-                let next = bytes.get(i..).and_then(|rest| rest.iter().find(|c| !c.is_ascii_whitespace()));
-                if next.is_some_and(|c| *c != close) {
-                    n += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    n
 }
 
 /// A refusal found while converting, with the path to it (innermost segment first).

@@ -152,6 +152,15 @@ impl std::fmt::Display for SyntaxError {
 
 impl std::error::Error for SyntaxError {}
 
+impl SyntaxError {
+    /// The error as a located diagnostic (`invalid JSON: …`), for text whose first line is line
+    /// `first_line` of the input (1 for a whole document, the line number for JSON Lines).
+    pub fn diagnostic(&self, first_line: u32) -> crate::diagnostic::Diagnostic {
+        crate::diagnostic::Diagnostic::error("", format!("invalid JSON: {}", self.message))
+            .at(self.pos.line.saturating_add(first_line.saturating_sub(1)), self.pos.column)
+    }
+}
+
 /// Parses a complete JSON document (surrounding whitespace allowed, a leading BOM skipped).
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut p = Parser::new(text);

@@ -118,7 +118,11 @@ pub struct Condition {
     pub value: Value,
 }
 
-/// Condition operators (`policy-format.md` §4).
+/// Condition operators (`policy-format.md` §4). The one operator table: [`Op::ALL`] with
+/// [`Op::as_str`] (the name) and [`Op::operand`] (what `value` must be) — validation, the JSON
+/// Schema, compilation and lint read it from here; the evaluation of each operator is
+/// `CompiledCondition::holds_for` in `eval/condition.rs`. To add an operator: a variant here, a
+/// row in each of these three, and its arm there (the compiler points at every `match`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
@@ -168,9 +172,70 @@ impl Op {
         }
     }
 
+    /// What the operator's `value` must be.
+    pub const fn operand(self) -> Operand {
+        match self {
+            Op::Eq | Op::Neq | Op::Contains => Operand::Any,
+            Op::In | Op::NotIn => Operand::Array,
+            Op::Lt | Op::Lte | Op::Gt | Op::Gte => Operand::Number,
+            Op::Exists => Operand::Bool,
+            Op::Regex => Operand::Pattern,
+        }
+    }
+
     /// Parses an operator name.
     pub fn parse(s: &str) -> Option<Op> {
         Op::ALL.into_iter().find(|op| op.as_str() == s)
+    }
+
+    /// Every operator name, in [`Op::ALL`] order.
+    pub fn names() -> Vec<&'static str> {
+        Op::ALL.iter().map(|op| op.as_str()).collect()
+    }
+
+    /// The operators whose value must be `operand`, by name.
+    pub fn names_with(operand: Operand) -> Vec<&'static str> {
+        Op::ALL.iter().filter(|op| op.operand() == operand).map(|op| op.as_str()).collect()
+    }
+
+    /// The error for a value that is not [`Op::operand`]: "`lt` needs a number value".
+    pub fn operand_error(self) -> String {
+        let needs = match self.operand() {
+            Operand::Any => "a value",
+            Operand::Array => "an array value",
+            Operand::Number => "a number value",
+            Operand::Bool => "`true` or `false`",
+            Operand::Pattern => "a string pattern",
+        };
+        format!("`{self}` needs {needs}")
+    }
+}
+
+/// What an operator's `value` must be ([`Op::operand`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operand {
+    /// Any JSON value (`eq`, `neq`, `contains`).
+    Any,
+    /// An array of candidates (`in`, `not_in`).
+    Array,
+    /// A number (`lt`, `lte`, `gt`, `gte`).
+    Number,
+    /// `true` or `false` (`exists`).
+    Bool,
+    /// A string pattern (`regex`).
+    Pattern,
+}
+
+impl Operand {
+    /// The JSON Schema `type` of such a value (`None` for any value).
+    pub fn schema_type(self) -> Option<&'static str> {
+        match self {
+            Operand::Any => None,
+            Operand::Array => Some("array"),
+            Operand::Number => Some("number"),
+            Operand::Bool => Some("boolean"),
+            Operand::Pattern => Some("string"),
+        }
     }
 }
 

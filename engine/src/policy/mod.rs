@@ -8,4 +8,6 @@ pub mod regex;
 pub mod schema;
 pub mod validate;
 
-pub use doc::{AllTools, Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window};
+pub use doc::{
+    AllTools, Condition, DefaultAction, Limit, Op, Operand, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
+};

@@ -12,27 +12,29 @@
 
 use serde_json::{Value, json};
 
+use crate::policy::{Op, Operand, Window};
+
 /// The schema's `$id`.
 pub const SCHEMA_ID: &str = "https://example.invalid/toolgate/policy.schema.json";
 
 /// The `$schema` dialect the schema is written in.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
-/// Operators whose value must be an array.
-const ARRAY_OPS: [&str; 2] = ["in", "not_in"];
-/// Operators whose value must be a number.
-const NUMBER_OPS: [&str; 4] = ["lt", "lte", "gt", "gte"];
-
 /// The JSON Schema of `policy.json`.
 pub fn policy_schema() -> Value {
-    let ops: Vec<&str> = crate::policy::Op::ALL.iter().map(|op| op.as_str()).collect();
-    let windows: Vec<&str> = crate::policy::Window::ALL.iter().map(|w| w.as_str()).collect();
+    let ops = Op::names();
+    let windows: Vec<&str> = Window::ALL.iter().map(|w| w.as_str()).collect();
     let value_for = |ops: &[&str], schema: Value| {
         json!({
             "if": { "properties": { "op": { "enum": ops } }, "required": ["op"] },
             "then": { "properties": { "value": schema } }
         })
     };
+    // One `if op … then value: {type}` per operand kind of the operator table.
+    let typed_values: Vec<Value> = [Operand::Array, Operand::Number, Operand::Bool, Operand::Pattern]
+        .into_iter()
+        .filter_map(|o| Some(value_for(&Op::names_with(o), json!({ "type": o.schema_type()? }))))
+        .collect();
     json!({
         "$schema": DIALECT,
         "$id": SCHEMA_ID,
@@ -142,12 +144,7 @@ pub fn policy_schema() -> Value {
                         "description": "The operand; its type depends on `op`."
                     }
                 },
-                "allOf": [
-                    value_for(&ARRAY_OPS, json!({ "type": "array" })),
-                    value_for(&NUMBER_OPS, json!({ "type": "number" })),
-                    value_for(&["exists"], json!({ "type": "boolean" })),
-                    value_for(&["regex"], json!({ "type": "string" }))
-                ]
+                "allOf": typed_values
             },
             "argPath": {
                 "title": "Argument path",

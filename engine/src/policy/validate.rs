@@ -3,62 +3,29 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diagnostic::fuzzy::did_you_mean;
-use crate::json::escape_pointer_segment;
+use crate::diagnostic::fuzzy::{did_you_mean, suggestion};
+use crate::diagnostic::{Collector, Diagnostic};
 use crate::json::{self, Kind, LineIndex, Member, Node};
+use crate::json::{child, describe, key_problems, repeated};
 use crate::policy::path::parse_path;
 use crate::policy::{
-    AllTools, Condition, DefaultAction, Limit, Op, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
+    AllTools, Condition, DefaultAction, Limit, Op, Operand, PolicyDoc, RequireEntry, Rule, Scope, ToolRules, Window,
 };
 
-/// At most this many errors are reported for one document (a 5 MB policy of typos stays readable).
-pub const MAX_ERRORS: usize = 1000;
+pub use crate::diagnostic::MAX_ERRORS;
 
-/// One validation problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValidationError {
-    /// RFC 6901 pointer to the offending node (`""` for the root).
-    pub pointer: String,
-    /// What is wrong: lowercase start, user input in backticks.
-    pub message: String,
-    /// 1-based line, when the policy came from text.
-    pub line: Option<u32>,
-    /// 1-based column, when the policy came from text.
-    pub column: Option<u32>,
-    /// A hint, e.g. "did you mean `deny_if`?".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-}
-
-impl std::fmt::Display for ValidationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let (Some(l), Some(c)) = (self.line, self.column) {
-            write!(f, "{l}:{c}: ")?;
-        }
-        let ptr = if self.pointer.is_empty() { "(root)" } else { &self.pointer };
-        write!(f, "{ptr}: {}", self.message)?;
-        if let Some(h) = &self.help {
-            write!(f, " ({h})")?;
-        }
-        Ok(())
-    }
-}
+/// A validation problem: a [`Diagnostic`] of severity error (the name the CLI, the web app and
+/// the npm package know).
+pub type ValidationError = Diagnostic;
 
 /// Parses policy text. `Ok(None)` is the document `null` (no policy attached).
 pub fn parse_policy_doc(text: &str) -> Result<Option<PolicyDoc>, Vec<ValidationError>> {
     let root = match json::parse(text) {
         Ok(root) => root,
         Err(e) => {
-            return Err(vec![ValidationError {
-                pointer: String::new(),
-                message: format!("invalid JSON: {}", e.message),
-                line: Some(e.pos.line),
-                column: Some(e.pos.column),
-                help: None,
-            }]);
+            return Err(vec![e.diagnostic(1)]);
         }
     };
     let idx = LineIndex::new(text);
@@ -72,7 +39,7 @@ pub fn validate_node(root: &Node, idx: Option<&LineIndex<'_>>) -> Result<Option<
     }
     let mut v = Validator {
         idx,
-        errors: Vec::new(),
+        errors: Collector::new(),
         counters: HashMap::new(),
         regex_budget: crate::policy::regex::POLICY_REGEX_BUDGET,
     };
@@ -83,7 +50,7 @@ pub fn validate_node(root: &Node, idx: Option<&LineIndex<'_>>) -> Result<Option<
             if v.errors.is_empty() {
                 v.error("", root.start, "the policy could not be read".into(), None);
             }
-            Err(v.errors)
+            Err(v.errors.into_vec())
         }
     }
 }
@@ -94,62 +61,23 @@ const TOOL_KEYS: &[&str] = &["require", "deny_if", "limits"];
 const RULE_KEYS: &[&str] = &["conditions", "on_deny"];
 const CONDITION_KEYS: &[&str] = &["path", "op", "value"];
 const LIMIT_KEYS: &[&str] = &["counter", "window", "max", "scope", "on_deny"];
-const OP_NAMES: &[&str] = &["eq", "neq", "in", "not_in", "lt", "lte", "gt", "gte", "regex", "contains", "exists"];
 
 struct Validator<'i, 't> {
     idx: Option<&'i LineIndex<'t>>,
-    errors: Vec<ValidationError>,
+    errors: Collector,
     /// counter name → (window, pointer of its first declaration)
     counters: HashMap<String, (Window, String)>,
     /// What is left of [`crate::policy::regex::POLICY_REGEX_BUDGET`] for the patterns still to come.
     regex_budget: usize,
 }
 
-fn child(ptr: &str, key: &str) -> String {
-    let mut s = String::with_capacity(ptr.len() + key.len() + 1);
-    s.push_str(ptr);
-    s.push('/');
-    s.push_str(&escape_pointer_segment(key));
-    s
-}
-
-fn describe(node: &Node) -> String {
-    match &node.kind {
-        Kind::String(s) => format!("the string `{}`", truncate(s)),
-        Kind::Number(n) => format!("the number `{n}`"),
-        Kind::Bool(b) => format!("`{b}`"),
-        Kind::Null => "`null`".into(),
-        Kind::Array(_) => "an array".into(),
-        Kind::Object(_) => "an object".into(),
-    }
-}
-
-fn truncate(s: &str) -> String {
-    if s.chars().count() > 60 { s.chars().take(57).chain("...".chars()).collect() } else { s.to_string() }
-}
-
 impl Validator<'_, '_> {
     fn error(&mut self, pointer: &str, offset: usize, message: String, help: Option<String>) {
-        if self.errors.len() >= MAX_ERRORS {
-            return;
+        let mut d = Diagnostic::error(pointer, message).with_help(help);
+        if let Some(p) = self.idx.map(|i| i.pos(offset)) {
+            d = d.at(p.line, p.column);
         }
-        let pos = self.idx.map(|i| i.pos(offset));
-        self.errors.push(ValidationError {
-            pointer: pointer.to_string(),
-            message,
-            line: pos.map(|p| p.line),
-            column: pos.map(|p| p.column),
-            help,
-        });
-        if self.errors.len() == MAX_ERRORS {
-            self.errors.push(ValidationError {
-                pointer: String::new(),
-                message: format!("too many errors: stopped after {MAX_ERRORS}"),
-                line: None,
-                column: None,
-                help: None,
-            });
-        }
+        self.errors.push(d);
     }
 
     /// Checks that `node` is an object with only `allowed` keys (no duplicates); returns its members.
@@ -158,24 +86,14 @@ impl Validator<'_, '_> {
             self.error(ptr, node.start, format!("{what} must be an object, found {}", describe(node)), None);
             return None;
         };
-        let dup = duplicates(members);
-        for (m, is_dup) in members.iter().zip(&dup) {
-            let mptr = child(ptr, &m.key);
-            if *is_dup {
-                self.error(&mptr, m.key_pos, format!("duplicate key `{}`", m.key), None);
-                continue;
-            }
-            if !allowed.is_empty() && !allowed.contains(&m.key.as_str()) {
-                let help = did_you_mean(&m.key, allowed.iter().copied().filter(|k| *k != "$schema"))
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .or_else(|| Some(format!("allowed keys: {}", allowed.join(", "))));
-                let msg = if m.key == "$schema" {
-                    "`$schema` is only accepted at the root".to_string()
-                } else {
-                    format!("unknown key `{}` in {what}", m.key)
-                };
-                self.error(&mptr, m.key_pos, msg, help);
-            }
+        for (m, offset, d) in key_problems(members, ptr, what, allowed) {
+            // `$schema` is a key of the root only: say so rather than call it unknown.
+            let message = if m.key == "$schema" && !d.message.starts_with("duplicate") {
+                "`$schema` is only accepted at the root".to_string()
+            } else {
+                d.message
+            };
+            self.error(&d.pointer, offset, message, d.help);
         }
         Some(members)
     }
@@ -255,7 +173,7 @@ impl Validator<'_, '_> {
                 Kind::String(s) if s == "deny" => Some(DefaultAction::Deny),
                 _ => {
                     let help = match &m.value.kind {
-                        Kind::String(s) => did_you_mean(s, ["allow", "deny"]).map(|d| format!("did you mean `{d}`?")),
+                        Kind::String(s) => suggestion(s, ["allow", "deny"]),
                         _ => None,
                     };
                     self.error(
@@ -376,7 +294,7 @@ impl Validator<'_, '_> {
         let members = self.object(node, base, "`tools`", &[])?;
         let mut out = indexmap::IndexMap::with_capacity(members.len());
         let mut ok = true;
-        for (m, is_dup) in members.iter().zip(duplicates(members)) {
+        for (m, is_dup) in members.iter().zip(repeated(members)) {
             if is_dup {
                 ok = false; // reported by `object`
                 continue;
@@ -545,9 +463,8 @@ impl Validator<'_, '_> {
                     Some(s) => match Op::parse(s) {
                         Some(op) => Some(op),
                         None => {
-                            let help = did_you_mean(s, OP_NAMES.iter().copied())
-                                .map(|d| format!("did you mean `{d}`?"))
-                                .or_else(|| Some(format!("operators: {}", OP_NAMES.join(", "))));
+                            let help = suggestion(s, Op::names())
+                                .or_else(|| Some(format!("operators: {}", Op::names().join(", "))));
                             self.error(p, m.value.start, format!("unknown operator `{s}`"), help);
                             None
                         }
@@ -641,9 +558,7 @@ impl Validator<'_, '_> {
                 };
                 if w.is_none() {
                     let help = match &m.value.kind {
-                        Kind::String(s) => {
-                            did_you_mean(s, ["minute", "hour", "day"]).map(|d| format!("did you mean `{d}`?"))
-                        }
+                        Kind::String(s) => suggestion(s, Window::ALL.map(Window::as_str)),
                         _ => None,
                     }
                     .or_else(|| Some("one of minute, hour, day".into()));
@@ -721,28 +636,17 @@ impl Validator<'_, '_> {
     }
 }
 
-/// For each member, whether an earlier member has the same key (linear time: objects with tens of
-/// thousands of tools are normal input).
-fn duplicates(members: &[Member]) -> Vec<bool> {
-    let mut seen = rustc_hash::FxHashSet::default();
-    members.iter().map(|m| !seen.insert(m.key.as_str())).collect()
-}
-
-/// Checks a condition value's type against its operator.
+/// Checks a condition value's type against its operator ([`Op::operand`]). Patterns are compiled
+/// by `Validator::check_value`, against the policy's budget.
 fn check_value(op: Op, node: &Node) -> Result<(), String> {
-    let found = describe(node);
-    match (op, &node.kind) {
-        (Op::In | Op::NotIn, Kind::Array(_)) => Ok(()),
-        (Op::In | Op::NotIn, _) => Err(format!("`{op}` needs an array value, found {found}")),
-        (Op::Lt | Op::Lte | Op::Gt | Op::Gte, Kind::Number(_)) => Ok(()),
-        (Op::Lt | Op::Lte | Op::Gt | Op::Gte, _) => Err(format!("`{op}` needs a number value, found {found}")),
-        (Op::Exists, Kind::Bool(_)) => Ok(()),
-        (Op::Exists, _) => Err(format!("`exists` needs `true` or `false`, found {found}")),
-        // Patterns are compiled by `Validator::check_value`, against the policy's budget.
-        (Op::Regex, Kind::String(_)) => Ok(()),
-        (Op::Regex, _) => Err(format!("`regex` needs a string pattern, found {found}")),
-        (Op::Eq | Op::Neq | Op::Contains, _) => Ok(()),
-    }
+    let fits = match op.operand() {
+        Operand::Any => true,
+        Operand::Array => matches!(node.kind, Kind::Array(_)),
+        Operand::Number => matches!(node.kind, Kind::Number(_)),
+        Operand::Bool => matches!(node.kind, Kind::Bool(_)),
+        Operand::Pattern => matches!(node.kind, Kind::String(_)),
+    };
+    if fits { Ok(()) } else { Err(format!("{}, found {}", op.operand_error(), describe(node))) }
 }
 
 impl Validator<'_, '_> {
@@ -779,9 +683,7 @@ impl Validator<'_, '_> {
 /// Validates a policy given as a JSON value (no positions).
 pub fn validate_value(value: &Value) -> Result<Option<PolicyDoc>, Vec<ValidationError>> {
     let text = serde_json::to_string(value).unwrap_or_default();
-    let root = json::parse(&text).map_err(|e| {
-        vec![ValidationError { pointer: String::new(), message: e.message, line: None, column: None, help: None }]
-    })?;
+    let root = json::parse(&text).map_err(|e| vec![Diagnostic::error("", e.message)])?;
     validate_node(&root, None)
 }
 

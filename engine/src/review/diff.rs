@@ -2,7 +2,7 @@
 //!
 //! Without a trace, [`diff_rules`] compares the documents entry by entry. With a trace, a
 //! [`Replay`] runs every call through both policies — each engine with its own counters, from
-//! empty, through the simulator's [`step`](crate::trace::step) — and [`diff`] keeps every call
+//! empty, through the simulator's [`step`] — and [`diff`] keeps every call
 //! whose decision changes (outcome or rule), with both decisions.
 //!
 //! ```

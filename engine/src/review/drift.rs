@@ -177,15 +177,17 @@ pub fn tool_drift(doc: Option<&PolicyDoc>, before: &[ToolInfo], after: &[ToolInf
             None => {
                 let tool = drifted(&t.name, Vec::new());
                 if tool.policy == Treatment::AllowedByDefault {
-                    d.warnings.push(Warning {
-                        code: NEW_TOOL_ALLOWED_BY_DEFAULT.into(),
-                        pointer: "/default".into(),
-                        message: format!("new tool `{}` is allowed by `default: \"allow\"` with no rule", t.name),
-                        help: Some(format!(
+                    d.warnings.push(
+                        Warning::warning(
+                            NEW_TOOL_ALLOWED_BY_DEFAULT,
+                            "/default",
+                            format!("new tool `{}` is allowed by `default: \"allow\"` with no rule", t.name),
+                        )
+                        .with_help(Some(format!(
                             "list it under `tools` (with rules, or `{{}}` to allow it on purpose) or add it to `hide`: `\"{}\"`",
                             t.name
-                        )),
-                    });
+                        ))),
+                    );
                 }
                 d.appeared.push(tool);
             }

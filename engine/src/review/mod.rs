@@ -1,8 +1,8 @@
 //! Policy change safety: what a policy edit does, before it is merged.
 //!
-//! - [`diff`]: the rule-level difference of two documents, and the replay of a trace through both
+//! - [`diff`](mod@diff): the rule-level difference of two documents, and the replay of a trace through both
 //!   (each with its own counters, from empty) with every call whose decision changes;
-//! - [`test`]: test files of call sequences with expected decisions, each run from empty counters;
+//! - [`test`](mod@test): test files of call sequences with expected decisions, each run from empty counters;
 //! - [`coverage`]: how many calls each rule entry decided, and the entries no call reached;
 //! - [`drift`]: tools that appeared, disappeared or changed their input schema between two
 //!   `tools/list` results, and what the policy does with each.

@@ -28,11 +28,11 @@
 use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostic::Collector;
 use crate::diagnostic::fuzzy::did_you_mean;
 use crate::eval::decision::{Decision, Outcome};
 use crate::eval::evaluate::Policy;
-use crate::json::escape_pointer_segment;
-use crate::json::{self, Kind, LineIndex, Member, Node};
+use crate::json::{self, Kind, LineIndex, Member, Node, child};
 use crate::policy::validate::ValidationError;
 use crate::review::coverage::{Coverage, CoverageTally};
 use crate::trace::{TraceCall, parse_trace, simulate_with};
@@ -251,14 +251,10 @@ type Calls = (Vec<TraceCall>, Vec<Option<Expect>>, Vec<Location>);
 struct Reader<'t> {
     text: &'t str,
     idx: LineIndex<'t>,
-    errors: Vec<ValidationError>,
+    errors: Collector,
     /// The last location computed (offset, line, column): locations are asked for in text order,
     /// so each is found from the previous one (a one-line file of 100 000 calls stays linear).
     cursor: (usize, u32, u32),
-}
-
-fn child(ptr: &str, key: &str) -> String {
-    format!("{ptr}/{}", escape_pointer_segment(key))
 }
 
 impl Reader<'_> {
@@ -286,23 +282,15 @@ impl Reader<'_> {
 
     fn error(&mut self, pointer: String, offset: usize, message: String, help: Option<String>) {
         let p = self.idx.pos(offset);
-        self.errors.push(ValidationError { pointer, message, line: Some(p.line), column: Some(p.column), help });
+        self.errors.push(ValidationError::error(pointer, message).at(p.line, p.column).with_help(help));
     }
 
     /// Reports duplicate and unknown keys; true when there are none.
     fn keys(&mut self, members: &[Member], ptr: &str, what: &str, allowed: &[&str]) -> bool {
-        let mut ok = true;
-        for (i, m) in members.iter().enumerate() {
-            if members.iter().take(i).any(|p| p.key == m.key) {
-                self.error(child(ptr, &m.key), m.key_pos, format!("duplicate key `{}`", m.key), None);
-                ok = false;
-            } else if !allowed.contains(&m.key.as_str()) {
-                let help = did_you_mean(&m.key, allowed.iter().copied())
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .or_else(|| Some(format!("allowed keys: {}", allowed.join(", "))));
-                self.error(child(ptr, &m.key), m.key_pos, format!("unknown key `{}` in {what}", m.key), help);
-                ok = false;
-            }
+        let problems = json::key_problems(members, ptr, what, allowed);
+        let ok = problems.is_empty();
+        for (_, offset, d) in problems {
+            self.error(d.pointer, offset, d.message, d.help);
         }
         ok
     }
@@ -485,23 +473,15 @@ impl Reader<'_> {
 
 /// Parses a test file, reporting every problem with its pointer, line and column.
 pub fn parse_tests(text: &str) -> Result<Vec<TestCase>, Vec<ValidationError>> {
-    let root = json::parse(text).map_err(|e| {
-        vec![ValidationError {
-            pointer: String::new(),
-            message: format!("invalid JSON: {}", e.message),
-            line: Some(e.pos.line),
-            column: Some(e.pos.column),
-            help: None,
-        }]
-    })?;
-    let mut r = Reader { text, idx: LineIndex::new(text), errors: Vec::new(), cursor: (0, 1, 1) };
+    let root = json::parse(text).map_err(|e| vec![e.diagnostic(1)])?;
+    let mut r = Reader { text, idx: LineIndex::new(text), errors: Collector::new(), cursor: (0, 1, 1) };
     let Kind::Object(members) = &root.kind else {
         let found = root.kind.type_name();
         let help = Some(
             r#"write {"tests": [{"name": "…", "calls": [{"tool": "…", "expect": {"outcome": "allow"}}]}]}"#.into(),
         );
         r.error(String::new(), root.start, format!("a test file must be an object with `tests`, found {found}"), help);
-        return Err(r.errors);
+        return Err(r.errors.into_vec());
     };
     r.keys(members, "", "a test file", FILE_KEYS);
     let mut cases = Vec::new();
@@ -520,7 +500,7 @@ pub fn parse_tests(text: &str) -> Result<Vec<TestCase>, Vec<ValidationError>> {
             r.error("/tests".into(), other.start, format!("`tests` must be an array, found {found}"), None);
         }
     }
-    if r.errors.is_empty() { Ok(cases) } else { Err(r.errors) }
+    r.errors.finish(cases)
 }
 
 #[cfg(test)]
@@ -605,5 +585,15 @@ mod tests {
         ] {
             assert!(parse_tests(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_test_file_with_thousands_of_problems_reports_a_capped_list() {
+        let keys: String = (0..crate::MAX_ERRORS + 50).map(|i| format!(", \"k{i}\": 0")).collect();
+        let text = format!(r#"{{"tests": [{{"name": "a", "calls": []{keys}}}]}}"#);
+        let errs = parse_tests(&text).unwrap_err();
+        assert_eq!(errs.len(), crate::MAX_ERRORS + 1);
+        assert!(errs[crate::MAX_ERRORS].message.starts_with("too many errors"), "{:?}", errs.last());
+        assert_eq!(errs[0].pointer, "/tests/0/k0");
     }
 }

@@ -1,3 +1,7 @@
+//! The fast path: each JSON Lines entry or document read by serde straight into small structs.
+//! Anything it does not accept whole (an unknown key, a wrong type, deep or refused arguments)
+//! sends the trace to the locating reader ([`super::locate`]), which reports every problem.
+
 use std::borrow::Cow;
 
 use serde::Deserialize;
@@ -5,7 +9,7 @@ use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 use crate::json::args::{ArgsError, read_arguments};
-use crate::json::{self};
+use crate::json::{self, scan::nests_deeper};
 
 use super::MAX_AT_MS;
 use super::parse::{RawCall, Sink, When, place};
@@ -35,36 +39,6 @@ impl ArgsForm for Admitted {
     fn object(self) -> Option<Result<Value, String>> {
         self.0
     }
-}
-
-/// Whether the brackets of JSON `text` nest deeper than `limit` (brackets in strings skipped).
-pub(super) fn nests_deeper(text: &str, limit: usize) -> bool {
-    let bytes = text.as_bytes();
-    let (mut depth, mut i) = (0usize, 0);
-    while let Some(&b) = bytes.get(i) {
-        i += 1;
-        match b {
-            b'"' => {
-                while let Some(&c) = bytes.get(i) {
-                    i += 1;
-                    match c {
-                        b'\\' => i += 1,
-                        b'"' => break,
-                        _ => {}
-                    }
-                }
-            }
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > limit {
-                    return true;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
 }
 
 /// The arguments in `text` (an object, or `null` → `{}`) or why they are refused; `None` when

@@ -1,11 +1,17 @@
+//! The locating reader: entries read from the span-keeping parser's tree, every problem reported
+//! with its pointer, line and column ([`Errors`]); the three entry forms (call, JSON-RPC message,
+//! recorded wire line) and their fields.
+
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use serde_json::{Map, Value};
 
-use crate::diagnostic::fuzzy::did_you_mean;
-use crate::json::{self, Kind, LineIndex, Member, Node};
-use crate::policy::validate::{MAX_ERRORS, ValidationError};
+use crate::diagnostic::fuzzy::suggestion;
+use crate::diagnostic::{Collector, Diagnostic};
+pub(super) use crate::json::describe;
+use crate::json::{self, Kind, LineIndex, Member, Node, child, key_problems};
+use crate::policy::validate::ValidationError;
 
 use super::MAX_AT_MS;
 use super::fast::admit_text;
@@ -33,71 +39,31 @@ impl<'t> Loc<'t> {
     }
 }
 
-/// Collected errors, capped at [`MAX_ERRORS`] (then one "too many errors").
+/// Collected errors, capped ([`Collector`]), located through a [`Loc`].
 #[derive(Default)]
-pub(super) struct Errors {
-    pub(super) list: Vec<ValidationError>,
-}
+pub(super) struct Errors(pub(super) Collector);
 
 impl Errors {
     pub(super) fn full(&self) -> bool {
-        self.list.len() > MAX_ERRORS
+        self.0.full()
     }
 
     pub(super) fn push(&mut self, e: ValidationError) {
-        if self.list.len() >= MAX_ERRORS {
-            return;
-        }
-        self.list.push(e);
-        if self.list.len() == MAX_ERRORS {
-            self.list.push(ValidationError {
-                pointer: String::new(),
-                message: format!("too many errors: stopped after {MAX_ERRORS}"),
-                line: None,
-                column: None,
-                help: None,
-            });
-        }
+        self.0.push(e);
     }
 
     pub(super) fn at(&mut self, loc: &Loc<'_>, pointer: &str, offset: usize, message: String, help: Option<String>) {
         let (line, column) = loc.at(offset);
-        self.push(ValidationError {
-            pointer: pointer.to_string(),
-            message,
-            line: Some(line),
-            column: Some(column),
-            help,
-        });
+        self.push(Diagnostic::error(pointer, message).at(line, column).with_help(help));
     }
 
     pub(super) fn syntax(&mut self, e: &json::SyntaxError, first_line: u32) {
-        self.push(ValidationError {
-            pointer: String::new(),
-            message: format!("invalid JSON: {}", e.message),
-            line: Some(e.pos.line.saturating_add(first_line - 1)),
-            column: Some(e.pos.column),
-            help: None,
-        });
+        self.push(e.diagnostic(first_line));
     }
-}
 
-pub(super) fn describe(node: &Node) -> String {
-    match &node.kind {
-        Kind::String(s) if s.chars().count() > 40 => {
-            format!("the string `{}...`", s.chars().take(37).collect::<String>())
-        }
-        Kind::String(s) => format!("the string `{s}`"),
-        Kind::Number(n) => format!("the number `{n}`"),
-        Kind::Bool(b) => format!("`{b}`"),
-        Kind::Null => "`null`".into(),
-        Kind::Array(_) => "an array".into(),
-        Kind::Object(_) => "an object".into(),
+    pub(super) fn into_vec(self) -> Vec<ValidationError> {
+        self.0.into_vec()
     }
-}
-
-pub(super) fn child(ptr: &str, key: &str) -> String {
-    format!("{ptr}/{}", crate::json::escape_pointer_segment(key))
 }
 
 /// The first member named `key` whose value is not `null` (null = absent).
@@ -114,18 +80,10 @@ pub(super) fn check_keys(
     loc: &Loc<'_>,
     errs: &mut Errors,
 ) -> bool {
-    let mut ok = true;
-    for (i, m) in members.iter().enumerate() {
-        if members.iter().take(i).any(|p| p.key == m.key) {
-            errs.at(loc, &child(ptr, &m.key), m.key_pos, format!("duplicate key `{}`", m.key), None);
-            ok = false;
-        } else if !allowed.contains(&m.key.as_str()) {
-            let help = did_you_mean(&m.key, allowed.iter().copied())
-                .map(|s| format!("did you mean `{s}`?"))
-                .or_else(|| Some(format!("allowed keys: {}", allowed.join(", "))));
-            errs.at(loc, &child(ptr, &m.key), m.key_pos, format!("unknown key `{}` in {what}", m.key), help);
-            ok = false;
-        }
+    let problems = key_problems(members, ptr, what, allowed);
+    let ok = problems.is_empty();
+    for (_, offset, d) in problems {
+        errs.at(loc, &d.pointer, offset, d.message, d.help);
     }
     ok
 }
@@ -329,7 +287,7 @@ pub(super) fn entry(node: &Node, ptr: &str, loc: &Loc<'_>, errs: &mut Errors) ->
 
 /// `{"tool", "args"?, "grant"?, time?, "upstream_error"?}`.
 pub(super) fn call_entry(members: &[Member], node: &Node, ptr: &str, loc: &Loc<'_>, errs: &mut Errors) -> Option<Item> {
-    let mut ok = check_keys(members, ptr, "a call", CALL_KEYS, loc, errs);
+    let ok = check_keys(members, ptr, "a call", CALL_KEYS, loc, errs);
     let tool = match one_of(members, "tool", "name", ptr, loc, errs) {
         Err(()) => None,
         Ok(None) => {
@@ -348,6 +306,23 @@ pub(super) fn call_entry(members: &[Member], node: &Node, ptr: &str, loc: &Loc<'
         Err(()) => None,
         Ok(m) => args_value(m, ptr, loc, errs),
     };
+    let (raw, time_ptr, time_offset) = call_fields(members, node, ptr, loc, errs, tool, args, ok)?;
+    Some(Item::Call { raw, rpc_id: None, time_ptr, time_offset })
+}
+
+/// Reads what a call and a `tools/call` request share (`grant`, the time, `upstream_error`) and
+/// puts the call together when everything read (`ok` and every part present).
+#[expect(clippy::too_many_arguments, reason = "the parts read so far, and where to report")]
+fn call_fields(
+    members: &[Member],
+    node: &Node,
+    ptr: &str,
+    loc: &Loc<'_>,
+    errs: &mut Errors,
+    tool: Option<Cow<'static, str>>,
+    args: Option<(Value, Option<String>)>,
+    mut ok: bool,
+) -> Option<(RawCall<'static>, String, usize)> {
     let grant = grant_value(members, ptr, loc, errs);
     let when = when_value(members, node, ptr, loc, errs);
     let upstream_error = upstream_error_value(members, ptr, loc, errs);
@@ -357,8 +332,7 @@ pub(super) fn call_entry(members: &[Member], node: &Node, ptr: &str, loc: &Loc<'
     else {
         return None;
     };
-    let raw = RawCall { tool, args, refusal, grant, when, upstream_error };
-    Some(Item::Call { raw, rpc_id: None, time_ptr, time_offset })
+    Some((RawCall { tool, args, refusal, grant, when, upstream_error }, time_ptr, time_offset))
 }
 
 pub(super) fn rpc_id(members: &[Member]) -> Option<String> {
@@ -442,16 +416,7 @@ pub(super) fn rpc_message(
             (None, None)
         }
     };
-    let grant = grant_value(members, ptr, loc, errs);
-    let when = when_value(members, node, ptr, loc, errs);
-    let upstream_error = upstream_error_value(members, ptr, loc, errs);
-    ok &= grant.is_ok();
-    let (Some(tool), Some((args, refusal)), Ok(grant), Some((when, time_ptr, time_offset)), Some(upstream_error), true) =
-        (tool, args, grant, when, upstream_error, ok)
-    else {
-        return None;
-    };
-    let raw = RawCall { tool, args, refusal, grant, when, upstream_error };
+    let (raw, time_ptr, time_offset) = call_fields(members, node, ptr, loc, errs, tool, args, ok)?;
     Some((Item::Call { raw, rpc_id: rpc_id(members), time_ptr, time_offset }, true))
 }
 
@@ -473,10 +438,9 @@ pub(super) fn wire_entry(members: &[Member], node: &Node, ptr: &str, loc: &Loc<'
             Kind::String(s) if s == CLIENT_TO_SERVER || s == SERVER_TO_CLIENT => Some(s.as_str()),
             _ => {
                 let help = match &m.value.kind {
-                    Kind::String(s) => did_you_mean(s, [CLIENT_TO_SERVER, SERVER_TO_CLIENT]),
+                    Kind::String(s) => suggestion(s, [CLIENT_TO_SERVER, SERVER_TO_CLIENT]),
                     _ => None,
-                }
-                .map(|d| format!("did you mean `{d}`?"));
+                };
                 errs.at(
                     loc,
                     &child(ptr, "dir"),

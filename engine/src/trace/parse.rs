@@ -1,3 +1,6 @@
+//! Reading a trace: which form the text is (JSON Lines, an array, a `{"calls"}` document), the
+//! sinks the calls go to ([`Collect`], [`Check`]), and the clock that places each call in time.
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -188,7 +191,7 @@ impl<S: Sink> Builder<S> {
     }
 
     pub(super) fn finish(self, errs: Errors) -> Result<S, Vec<ValidationError>> {
-        if errs.list.is_empty() { Ok(self.sink) } else { Err(errs.list) }
+        errs.0.finish(self.sink)
     }
 }
 
@@ -307,7 +310,7 @@ pub(super) fn parse_document<S: Sink>(text: &str, sink: S) -> Result<S, Vec<Vali
         Ok(root) => root,
         Err(e) => {
             errs.syntax(&e, 1);
-            return Err(errs.list);
+            return Err(errs.into_vec());
         }
     };
     let loc = Loc::new(text, 1);
@@ -358,7 +361,7 @@ pub(super) fn parse_document<S: Sink>(text: &str, sink: S) -> Result<S, Vec<Vali
                 ),
                 None,
             );
-            Err(errs.list)
+            Err(errs.into_vec())
         }
     }
 }

@@ -1,3 +1,7 @@
+//! Simulation on the virtual clock: [`step`] (one call: evaluate, release on upstream error,
+//! count), [`simulate`] over parsed calls, and [`simulate_text_with`], which streams a trace text
+//! through the same step without keeping the calls.
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -1,3 +1,5 @@
+//! Outcome counts of a simulation, in total and per tool.
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

@@ -1,3 +1,6 @@
+//! The trace module's tests: the forms, the clock, located errors, the fast and locating paths
+//! agreeing, and simulation.
+
 use super::locate::{Errors, Loc, entry};
 use super::parse::{Builder, Collect};
 use super::simulate::sim_decision;

@@ -1,3 +1,6 @@
+//! RFC 3339 timestamps (`ts`) to and from Unix milliseconds, exactly (proleptic Gregorian,
+//! offsets; fractions beyond a millisecond truncated), from 1970 to year 9999.
+
 use super::MAX_AT_MS;
 
 pub(super) const TS_FORMAT_HELP: &str = "write e.g. `2026-11-21T19:29:21.984Z` or `2026-11-21T21:29:21.984+02:00`";

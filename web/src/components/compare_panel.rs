@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use toolgate_engine::parse_policy;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::state::timeline::format_utc;
 
 /// The compare box (inside the dry-run card, above the Run button).

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::state::locate::locate_pointer;
 use crate::state::sim::group_digits;
 

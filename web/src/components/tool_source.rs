@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::browser;
 use crate::state::catalog::SAMPLES;
 use crate::state::locate::{line_span, utf16_offset};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use toolgate_engine::{ValidationError, parse_policy};
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::browser;
 use crate::components::compare_panel::ComparePanel;
 use crate::state::locate::{line_span, utf16_offset};

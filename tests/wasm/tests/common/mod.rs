@@ -2,7 +2,7 @@
 //! package's JS layer calls it (JSON text in, JSON text out, `EngineError` thrown).
 
 use serde_json::{Value, json};
-use toolgate_engine::wasm::{EngineError, PolicyEngine, validate, version};
+use toolgate_wasm::{EngineError, PolicyEngine, simulate, validate, version};
 use wasm_bindgen::JsValue;
 
 const T0: f64 = 1_767_225_600_000.0;
@@ -110,12 +110,13 @@ pub fn state_and_simulation_round_trip_through_json() {
     let next_a = decide(&mut a, "t", &json!({}), Some("g"), T0 + 3.0);
     let next_b = decide(&mut b, "t", &json!({}), Some("g"), T0 + 3.0);
     assert_eq!(next_a, next_b);
-    let sim: Value =
-        serde_json::from_str(&a.simulate("[{\"tool\": \"t\"}, {\"tool\": \"t\"}, {\"tool\": \"t\"}]").unwrap())
-            .unwrap();
+    let sim: Value = serde_json::from_str(
+        &simulate(&policy.to_string(), "[{\"tool\": \"t\"}, {\"tool\": \"t\"}, {\"tool\": \"t\"}]").unwrap(),
+    )
+    .unwrap();
     assert_eq!(sim["summary"]["rate_limited"], 1);
     assert_eq!(sim["decisions"][2]["index"], 2);
-    assert!(a.simulate("[{\"tool\": 1}]").is_err());
+    assert!(simulate(&policy.to_string(), "[{\"tool\": 1}]").is_err());
 }
 
 /// Validation with lint, filtering and the version.

@@ -3,9 +3,13 @@
 
 use leptos::prelude::*;
 
-use crate::app::{AppState, Problem};
+use crate::app_state::AppState;
 use crate::browser;
 use crate::state::locate::{line_count, utf16_offset};
+
+mod problem_item;
+
+use problem_item::ProblemItem;
 
 /// Height of one line in the editor, in pixels (must match the CSS).
 const LINE_HEIGHT: f64 = 19.0;
@@ -104,33 +108,5 @@ pub fn PolicyEditor() -> impl IntoView {
                 <ProblemItem problem=item.1/>
             </For>
         </ul>
-    }
-}
-
-#[component]
-fn ProblemItem(problem: Problem) -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let span = problem.span;
-    let line = span.map(|s| s.line);
-    let severity = if problem.is_error { "error" } else { "warning" };
-    view! {
-        <li class=format!("problem problem-{severity}") data-pointer=problem.pointer.clone()
-            data-line=line.map(|l| l.to_string()) data-severity=severity data-code=problem.code.clone()>
-            <button class="problem-btn" on:click=move |_| state.highlight.set(span) prop:disabled=span.is_none()>
-                <span class="sev" aria-label=severity>{if problem.is_error { "✖" } else { "▲" }}</span>
-                <span class="problem-body">
-                    <span class="problem-msg">{problem.message.clone()}</span>
-                    {problem.help.clone().map(|h| view! { <span class="problem-help">{h}</span> })}
-                    <span class="problem-where">
-                        {line.map(|l| view! { <span class="chip">{match problem.column {
-                            Some(c) => format!("line {l}, column {c}"),
-                            None => format!("line {l}"),
-                        }}</span> })}
-                        {(!problem.pointer.is_empty()).then(|| view! { <code class="ptr">{problem.pointer.clone()}</code> })}
-                        {problem.code.clone().map(|c| view! { <span class="chip chip-code">{c}</span> })}
-                    </span>
-                </span>
-            </button>
-        </li>
     }
 }
