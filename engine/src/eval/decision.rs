@@ -108,8 +108,8 @@ impl Reservation {
 ///
 /// Its strings are [`SmolStr`]s: up to 23 bytes stored inline, longer ones shared with the
 /// compiled policy. Making a decision copies short names and shares long ones, so the usual
-/// decision touches no reference count (each `Arc` clone is an atomic operation, and they were
-/// most of the cost of `evaluate`).
+/// decision touches few reference counts (an `Arc` clone is an atomic operation; with `Arc<str>`
+/// fields an allowed call with 4 limits made ~11 of them, and as many again when dropped).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Decision {
     /// allow | deny | hidden | rate_limited.
