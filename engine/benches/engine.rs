@@ -257,6 +257,26 @@ fn bench_filter(c: &mut Criterion<Clock>) {
     g.finish();
 }
 
+fn bench_args(c: &mut Criterion<Clock>) {
+    let body = "Steps to reproduce: start the app with an empty config directory, then open the settings \
+                page. Expected: the page loads. Actual: the process exits with code 134 and the log says \
+                `thread main panicked` before any window appears.";
+    let text = json!({
+        "owner": "octocat",
+        "repo": "hello-world",
+        "title": "Bug: crash on start",
+        "labels": ["bug", "p1"],
+        "body": body,
+    })
+    .to_string();
+    let mut g = c.benchmark_group("read_arguments");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function(format!("typical issue arguments ({} bytes)", text.len()), |b| {
+        b.iter(|| toolgate_engine::json::args::read_arguments(black_box(&text)).unwrap())
+    });
+    g.finish();
+}
+
 fn bench_parse(c: &mut Criterion<Clock>) {
     let (text, _, _) = setup();
     let mut g = c.benchmark_group("parse_policy");
@@ -361,6 +381,6 @@ impl ValueFormatter for Nanoseconds {
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(Clock::from_env());
-    targets = bench_evaluate, bench_simulate, bench_filter, bench_parse
+    targets = bench_evaluate, bench_simulate, bench_filter, bench_parse, bench_args
 }
 criterion_main!(benches);
