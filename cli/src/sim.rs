@@ -21,7 +21,7 @@ const SAMPLE_ROWS: usize = 1000;
 pub type Written = Result<io::Result<()>, Vec<ValidationError>>;
 
 fn sim_decision(index: usize, call: &TraceCall, decision: Decision) -> SimDecision {
-    SimDecision { index, tool: call.tool.clone(), grant: call.grant.clone(), at_ms: call.at_ms, decision }
+    SimDecision { index, tool: (&*call.tool).into(), grant: (&*call.grant).into(), at_ms: call.at_ms, decision }
 }
 
 /// `{"decisions": [...], "summary": {...}}`, one decision per line inside the array.

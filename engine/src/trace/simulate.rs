@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::eval::decision::Decision;
+use crate::eval::decision::{Decision, SmolStr};
 use crate::eval::evaluate::{Call, DEFAULT_GRANT, Engine, Policy, refused_arguments};
 use crate::policy::validate::ValidationError;
 
@@ -20,10 +20,10 @@ use super::summary::{Summary, ToolSummary};
 pub struct SimDecision {
     /// 0-based index of the call in the trace.
     pub index: usize,
-    /// Tool name.
-    pub tool: String,
-    /// Caller identity.
-    pub grant: String,
+    /// Tool name (inline when up to 23 bytes: a kept decision allocates nothing for it).
+    pub tool: SmolStr,
+    /// Caller identity (inline when up to 23 bytes).
+    pub grant: SmolStr,
     /// Time of the call (Unix ms).
     pub at_ms: u64,
     /// The decision.
@@ -94,7 +94,7 @@ pub fn simulate(policy: Option<&Policy>, calls: &[TraceCall]) -> Simulation {
 }
 
 pub(super) fn sim_decision(index: usize, call: &TraceCall, decision: Decision) -> SimDecision {
-    SimDecision { index, tool: call.tool.clone(), grant: call.grant.clone(), at_ms: call.at_ms, decision }
+    SimDecision { index, tool: SmolStr::new(&call.tool), grant: SmolStr::new(&call.grant), at_ms: call.at_ms, decision }
 }
 
 /// Simulates a trace keeping only the counts.

@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use toolgate_engine::decision::SmolStr;
 use toolgate_engine::review::{
     Coverage, CoverageTally, DiffSummary, Replay, RuleDiff, decision_changed, diff_rules, transition,
 };
@@ -73,8 +74,8 @@ impl SimRun {
             self.coverage.record(&c.tool, &decision);
             self.decisions.push(SimDecision {
                 index,
-                tool: c.tool.clone(),
-                grant: c.grant.clone(),
+                tool: SmolStr::new(&c.tool),
+                grant: SmolStr::new(&c.grant),
                 at_ms: c.at_ms,
                 decision,
             });

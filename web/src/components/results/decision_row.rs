@@ -37,15 +37,15 @@ pub(super) fn DecisionRow(
     let explain = d.decision.explain.clone();
     let counters = d.decision.counters.clone();
     let retry = d.decision.retry_after_ms;
-    let grant = d.grant.clone();
+    let grant = d.grant.to_string();
     view! {
-        <tr data-testid="decision-row" data-outcome=outcome.as_str() data-tool=d.tool.clone() data-index=index
+        <tr data-testid="decision-row" data-outcome=outcome.as_str() data-tool=d.tool.to_string() data-index=index
             data-changed=before.is_some().then_some("true") data-before-outcome=before.as_ref().map(|b| b.outcome.as_str())
             class=format!("outcome-{}", outcome.as_str()) class:flash=move || flash.get() == Some(index) class:changed=before.is_some()>
             <td class="num">{index}</td>
             <td class="mono nowrap" title=crate::state::timeline::format_utc(d.at_ms)>{format_clock(d.at_ms, false)}</td>
             <td>
-                <code class="name">{d.tool.clone()}</code>
+                <code class="name">{d.tool.to_string()}</code>
                 {(grant != "default").then(|| view! { <span class="chip" title="grant">{grant.clone()}</span> })}
                 {(!args.is_empty()).then(|| view! { <div class="args mono small">{args.clone()}</div> })}
             </td>
