@@ -32,6 +32,15 @@ async function startRedis(t, dir) {
   return redis;
 }
 
+/** A plain node-redis client on the test's server, to look at the keys the gateway wrote. */
+async function directClient(t, dir) {
+  const direct = createClient({ socket: { path: join(dir, 'redis.sock') } });
+  direct.on('error', () => {});
+  await direct.connect();
+  t.after(() => direct.close());
+  return direct;
+}
+
 const LIMITED = (max) => ({
   version: '1',
   default: 'allow',
@@ -251,10 +260,7 @@ test('a stalled Redis (SIGSTOP) refuses the call at the deadline; the late reser
   const store = new RedisStore(holder, redis.url, { commandTimeoutMs: 300 });
   await store.connect();
   t.after(() => store.close());
-  const direct = createClient({ socket: { path: join(dir, 'redis.sock') } });
-  direct.on('error', () => {});
-  await direct.connect();
-  t.after(() => direct.close());
+  const direct = await directClient(t, dir);
   const call = (i) => ({ tool: 'echo', grant: 'g', at_ms: Date.now(), args: { message: `m${i}` } });
   assert.equal((await store.decide(call(0))).decision.outcome, 'allow');
   let resumed = false;
@@ -284,10 +290,7 @@ test('a policy reloaded while Redis answers is re-planned: a call the new policy
   const store = new RedisStore(holder, redis.url, { commandTimeoutMs: 10_000 });
   await store.connect();
   t.after(() => store.close());
-  const direct = createClient({ socket: { path: join(dir, 'redis.sock') } });
-  direct.on('error', () => {});
-  await direct.connect();
-  t.after(() => direct.close());
+  const direct = await directClient(t, dir);
   const call = () => ({ tool: 'echo', grant: 'g', at_ms: Date.now(), args: { message: 'x' } });
   assert.equal((await store.decide(call())).decision.outcome, 'allow');
   let resumed = false;
@@ -317,10 +320,7 @@ test('--redis-prefix keeps deployments sharing one Redis apart: same grant, sepa
   assert.equal(text(await prod.client.callTool({ name: 'echo', arguments: { message: 'p' } })), 'Echo: p');
   const second = await staging.client.callTool({ name: 'echo', arguments: { message: 's2' } });
   assert.equal(second._meta.toolgate.outcome, 'rate_limited');
-  const direct = createClient({ socket: { path: join(dir, 'redis.sock') } });
-  direct.on('error', () => {});
-  await direct.connect();
-  t.after(() => direct.close());
+  const direct = await directClient(t, dir);
   assert.equal(await direct.hGet('staging:{team}:echoes', 'used'), '1');
   assert.equal(await direct.hGet(slotKey('team', 'echoes'), 'used'), '1');
   assert.deepEqual((await direct.keys('*:echoes')).sort(), ['staging:{team}:echoes', 'tg:{team}:echoes']);
@@ -353,10 +353,7 @@ test('a settled call deletes its reservation marker in the background; a release
   const store = new RedisStore(holder, redis.url);
   await store.connect();
   t.after(() => store.close());
-  const direct = createClient({ socket: { path: join(dir, 'redis.sock') } });
-  direct.on('error', () => {});
-  await direct.connect();
-  t.after(() => direct.close());
+  const direct = await directClient(t, dir);
   const call = () => ({ tool: 'echo', grant: 'g', at_ms: Date.now(), args: { message: 'x' } });
   const a = await store.decide(call());
   const b = await store.decide(call());
